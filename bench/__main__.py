@@ -10,14 +10,20 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from bench import matching, updates
+from bench import broadcast, checkins, load, matching, relay, soak, updates
 
 Result = dict[str, object]
-BENCHMARKS: dict[str, Callable[[argparse.Namespace], Awaitable[list[Result]]]] = {
+BENCHMARKS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, list[Result]]]] = {
     "updates": updates.run,
     "matching": matching.run,
+    "relay": relay.run,
+    "checkins": checkins.run,
+    "broadcast": broadcast.run,
+    "load": load.run,
+    "soak": soak.run,
 }
 
 
@@ -32,6 +38,12 @@ def main() -> int:
         help="benchmarks to run: " + ", ".join(BENCHMARKS),
     )
     parser.add_argument("--size", type=int, default=None, help="override the default size")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="how long a timed benchmark runs (load: 60 s by default)",
+    )
     parser.add_argument(
         "--database",
         action="append",

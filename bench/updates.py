@@ -17,19 +17,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import ApplicationBuilder, MessageHandler, filters
 
+from bench.databases import compare_on_databases
 from bench.remote import RemoteFake
 from bot.app import build_application
 from bot.clock import SystemClock
@@ -40,16 +35,12 @@ from bot.services.people import PeopleService
 from bot.services.profile import FIELDS, Step
 from handlers.onboarding import ACTIVE
 from handlers.ui import keyboard
-from storage.admin import create_database, drop_database
 from storage.database import Database
 from storage.migrate import upgrade
 from storage.models import Role
 
 DEFAULT_SIZE = 2000
 FIRST_USER = 1_000_000
-PG_URL = os.environ.get(
-    "PRECEPTOR_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 
 
 def _names(size: int) -> list[str]:
@@ -146,43 +137,13 @@ async def onboarding_rate(database_url: str, size: int) -> float:
     return size / elapsed
 
 
-async def _postgres_database() -> str | None:
-    """A fresh PostgreSQL database for the run, or None when the server is not reachable."""
-    try:
-        return await create_database(PG_URL, f"preceptor_bench_{uuid.uuid4().hex[:8]}")
-    except (OSError, SQLAlchemyError):
-        return None
-
-
 async def run(args: argparse.Namespace) -> list[dict[str, object]]:
-    """Measure the no-op baseline and our onboarding step on each database."""
-    size = args.size or DEFAULT_SIZE
-    results: list[dict[str, object]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        targets = args.database or [f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"]
-        created: list[str] = []
-        if args.database is None:
-            pg = await _postgres_database()
-            if pg is not None:
-                targets.append(pg)
-                created.append(pg)
-        try:
-            for url in targets:
-                noop = await noop_rate(size)
-                reply_only = await reply_only_rate(size)
-                ours = await onboarding_rate(url, size)
-                backend = make_url(url).get_backend_name()
-                for name, baseline in (("vs-noop", noop), ("vs-reply-only", reply_only)):
-                    results.append(
-                        {
-                            "bench": f"updates-onboarding-{backend}-{size}-{name}",
-                            "value": round(ours, 1),
-                            "unit": "updates/s",
-                            "baseline": round(baseline, 1),
-                            "ratio": round(ours / baseline, 3),
-                        }
-                    )
-        finally:
-            for url in created:
-                await drop_database(PG_URL, str(make_url(url).database))
-    return results
+    """Measure the no-op baseline, the reply-only ceiling and our onboarding step."""
+    return await compare_on_databases(
+        args,
+        name="updates-onboarding",
+        unit="updates/s",
+        default_size=DEFAULT_SIZE,
+        baselines={"noop": noop_rate, "reply-only": reply_only_rate},
+        ours=onboarding_rate,
+    )

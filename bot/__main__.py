@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot run | migrate | check`` (also installed as ``preceptor``).
+"""Command line: ``python -m bot run | migrate | check | backup FILE | restore FILE`` (also
+installed as ``preceptor``).
 
 Exit codes: 0 fine, 1 a check found a problem, 2 configuration or schema needs fixing (one
 line per problem on stderr, never a traceback).
@@ -11,13 +12,17 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import SchemaNotReady, build_application, prepare_database
 from bot.config import ConfigError, Settings, load_settings
+from bot.leader import Leadership
 from bot.logs import configure_logging
+from storage.backup import BackupError, backup, restore
 from storage.database import Database
 from storage.migrate import schema_state, upgrade
 
@@ -30,9 +35,14 @@ def _fail(lines: Sequence[str], code: int = 2) -> int:
     return code
 
 
-def run(settings: Settings) -> int:
-    """Long polling until interrupted (SIGINT/SIGTERM stop it cleanly)."""
+def run(settings: Settings, *, webhook: bool = False) -> int:
+    """Long polling, or the webhook (``--webhook`` or WEBHOOK_URL), until SIGINT/SIGTERM.
+
+    Stopping is clean either way: PTB finishes the updates in hand, the delivery worker lets
+    sends in flight finish and records them, and gives unsent rows back to the outbox.
+    """
     token = settings.token()
+    hook = settings.webhook() if webhook or settings.webhook_url else None
     db = Database(settings.database_url)
 
     async def prepare() -> None:
@@ -46,12 +56,31 @@ def run(settings: Settings) -> int:
         asyncio.run(prepare())
     except SchemaNotReady as exc:
         return _fail([str(exc)])
+    # One sending process per bot: a second instance waits here as a standby. The lead is
+    # held for as long as this function runs (the polling loop below).
+    leadership = Leadership(settings.database_url, token)
+    leadership.acquire()
     app = build_application(settings, db)
     log.info("bot_starting database=%s", db.describe())
     try:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        if hook is None:
+            app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        else:
+            url, secret = hook
+            log.info("webhook_mode port=%d path=%s", settings.webhook_port, urlsplit(url).path)
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(url).path.lstrip("/"),
+                webhook_url=url,
+                secret_token=secret,  # PTB answers 403 to any POST without it
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
     except InvalidToken:
         return _fail([f"TELEGRAM_BOT_TOKEN: rejected by Telegram (…{token[-4:]})"])
+    finally:
+        leadership.release()
     return 0
 
 
@@ -114,25 +143,46 @@ async def _check_token(settings: Settings) -> list[str]:
     return []
 
 
+def _copy(command: str, file: Path, settings: Settings) -> int:
+    if command == "backup":
+        report = backup(settings.database_url, file)
+    else:
+        report = restore(file, settings.database_url)
+    size = f"{report.pages} pages, {report.bytes} bytes"
+    print(f"{command}: {report.source} -> {report.target} ({size})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one subcommand."""
     parser = argparse.ArgumentParser(prog="preceptor", description=__doc__)
     parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling)")
+    running = sub.add_parser("run", help="run the bot (long polling, or the webhook)")
+    running.add_argument(
+        "--webhook", action="store_true", help="receive updates on WEBHOOK_URL (see .env.example)"
+    )
     sub.add_parser("migrate", help="upgrade the database schema to the newest version")
     sub.add_parser("check", help="validate the configuration, the database and the token")
+    saving = sub.add_parser("backup", help="copy the SQLite database, safely while it runs")
+    saving.add_argument("file", type=Path, help="the new backup file")
+    restoring = sub.add_parser("restore", help="replace the SQLite database (bot stopped)")
+    restoring.add_argument("file", type=Path, help="a backup made by `backup`")
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.env_file)
         configure_logging(settings.log_level)
         if args.command == "run":
-            return run(settings)
+            return run(settings, webhook=args.webhook)
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.command in ("backup", "restore"):
+            return _copy(args.command, args.file, settings)
         return asyncio.run(_check(settings))
     except ConfigError as exc:
         return _fail(exc.lines)
+    except BackupError as exc:
+        return _fail([f"{args.command}: {exc}"], code=1)
     except KeyboardInterrupt:
         return 130
 

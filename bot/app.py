@@ -18,17 +18,17 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotData, PreceptorApp, PreceptorContext
 from bot.delivery import DeliveryWorker
+from bot.health import HealthServer, checks
 from bot.ordering import PerChatUpdateProcessor
 from bot.persistence import SqlPersistence, flush_after_update
 from bot.services import Services
-from handlers import register
+from handlers import broadcasts, register
 from handlers.menu import publish_default_menus
 from storage.database import Database
 from storage.migrate import schema_state, upgrade
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 60
 
 # Handler groups: guards first, the persistence flush after everything else.
 GUARD_GROUP = -1
@@ -59,9 +59,18 @@ async def prepare_database(db: Database, *, auto_migrate: bool) -> None:
 
 
 async def sweep(context: PreceptorContext) -> None:
-    """The minute sweep: pairing requests to remind or expire (more sweeps join it later)."""
+    """The minute sweep: everything time-driven that is due (``Services.sweeps``).
+
+    One failing sweep is logged and does not keep the others from running.
+    """
     services = context.services
-    if await services.requests.sweep():
+    handled = 0
+    for run in services.sweeps():
+        try:
+            handled += await run()
+        except Exception:
+            log.exception("sweep_failed sweep=%s", getattr(run, "__qualname__", run))
+    if handled:
         services.outbox.notify()
 
 
@@ -82,20 +91,40 @@ def build_application(
     """
     services = Services.create(settings, db, clock or SystemClock())
     delivery: DeliveryWorker | None = None
+    health: HealthServer | None = None
 
     async def post_init(app: Any) -> None:
-        nonlocal delivery
+        nonlocal delivery, health
         await services.people.ensure_default_programme(settings.default_programme_name)
         await publish_default_menus(app.bot)
         await services.outbox.recover_after_crash()
+        await services.checkins.backfill()  # people who joined before check-ins existed
         delivery = DeliveryWorker(app.bot, services.outbox, services.clock)
         delivery.start()
         if app.job_queue is not None:
             # One sweep a minute for everything time-driven, not one job per person.
-            app.job_queue.run_repeating(sweep, interval=SWEEP_SECONDS, first=SWEEP_SECONDS)
+            every = settings.sweep_seconds
+            app.job_queue.run_repeating(sweep, interval=every, first=every)
+            # Live broadcast progress, and resuming a fan-out a crash interrupted.
+            app.job_queue.run_repeating(
+                broadcasts.progress_job, interval=broadcasts.PROGRESS_SECONDS, first=1
+            )
+        if settings.health_port is not None:
+            scheduler = app.job_queue.scheduler if app.job_queue is not None else None
+            health = HealthServer(
+                checks(
+                    db,
+                    lambda: scheduler is not None and scheduler.running,
+                    lambda: delivery is not None and delivery.running,
+                ),
+                port=settings.health_port,
+            )
+            health.start()
 
     async def post_stop(_app: Any) -> None:
         # Before shutdown closes the bot's connections, so that sends in flight can finish.
+        if health is not None:
+            await health.stop()
         if delivery is not None:
             await delivery.stop()
 
@@ -135,8 +164,10 @@ def build_application(
     )
     if messages_per_second is not None:
         # PTB's builder types its rate limiter at the first call; a conditional one needs this.
+        # Evenly spaced, no bursts: a burst of 30 leaves Telegram's bucket empty, and then any
+        # jitter earns a 429, which PTB answers by pausing every send for retry_after + 0.1 s.
         limiter = AIORateLimiter(
-            overall_max_rate=messages_per_second, overall_time_period=1, max_retries=3
+            overall_max_rate=1, overall_time_period=1 / messages_per_second, max_retries=3
         )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if settings.telegram_api_base_url:

@@ -28,6 +28,9 @@ class ConfigError(Exception):
         self.lines = lines
 
 
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram allows in secret_token
+
+
 class Settings(BaseSettings):
     """Everything an operator can set. Names match the environment variables."""
 
@@ -44,6 +47,18 @@ class Settings(BaseSettings):
     default_language: str = "en"
     default_programme_name: str = Field(default="Preceptor mentorship", min_length=1)
     log_level: str = "INFO"
+    # Seconds before a message whose send timed out (or was cut off by a crash) is resent.
+    outbox_resend_pause_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Seconds between sweeps for what is due (check-ins, reminders, scheduled broadcasts).
+    sweep_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Webhook mode (production): Telegram POSTs updates to WEBHOOK_URL, which a TLS reverse
+    # proxy forwards to WEBHOOK_LISTEN:WEBHOOK_PORT; every POST must carry WEBHOOK_SECRET.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # GET /health on this port (both modes); unset: no health endpoint.
+    health_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -59,6 +74,22 @@ class Settings(BaseSettings):
             return None
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must be an http(s) URL, e.g. https://api.telegram.org/bot")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError("must be the public https URL Telegram posts to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("1-256 characters: letters, digits, _ and - (Telegram's rule)")
         return value
 
     @field_validator("database_url")
@@ -116,6 +147,18 @@ class Settings(BaseSettings):
                 ["TELEGRAM_BOT_TOKEN: missing — set it to the token @BotFather gave you"]
             )
         return self.telegram_bot_token.get_secret_value()
+
+    def webhook(self) -> tuple[str, str]:
+        """The webhook URL and secret, or ConfigError naming what is missing."""
+        problems = []
+        if self.webhook_url is None:
+            problems.append("WEBHOOK_URL: missing — the public https URL Telegram posts to")
+        if self.webhook_secret is None:
+            problems.append("WEBHOOK_SECRET: missing — a random string only you and Telegram know")
+        if problems:
+            raise ConfigError(problems)
+        assert self.webhook_url is not None and self.webhook_secret is not None
+        return self.webhook_url, self.webhook_secret.get_secret_value()
 
 
 def load_settings(env_file: str | None = ".env") -> Settings:

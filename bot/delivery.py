@@ -21,19 +21,19 @@ Outcomes:
     ``Forbidden`` (403), ``BadRequest``       BLOCKED, the person too, coordinators told;
     "chat not found" / "user is deactivated"  never retried
     other ``BadRequest``                      FAILED (permanent; logged by id and error)
-    ``TimedOut``, connection lost mid-answer  UNCERTAIN, then resent once (below)
+    ``TimedOut``, connection lost mid-answer  UNCERTAIN, then resent (below)
     ``NetworkError`` (5xx, no connection)     retried after 2 s, 4 s, 8 s… (at most 10 min
                                               apart), FAILED after :data:`MAX_ATTEMPTS`
     ========================================  ==============================================
 
 Timeouts: the Bot API has no idempotency key, so a timed-out send may or may not have arrived.
-The row becomes UNCERTAIN and is resent once after 30 s with the same content
-(``Delivery.resend`` is True for that send). The resend ends like any send (SENT, BLOCKED,
-FAILED, or waiting again after a 429 or 5xx), except that a second unknown outcome makes the
-row FAILED: it is never resent blindly twice. A rare duplicate is better than a lost question.
-A request that provably never left (no connection from the pool, connect timeout) is an
-ordinary retry instead. Rows a killed process left SENDING are settled the same way by
-``recover_after_crash()`` before the worker starts.
+The row becomes UNCERTAIN and is resent with the same content after 30 s (``Delivery.resend``
+is True for that send); each further unknown outcome earns another resend after 4x the pause
+(2 min, 8 min), and after three resends the row is FAILED ("outcome unknown"): never resent
+blindly forever. A rare duplicate is better than a lost question. A request that provably
+never left (no connection from the pool, connect timeout) is an ordinary retry instead. Rows a
+killed process left SENDING are settled the same way by ``recover_after_crash()`` before the
+worker starts.
 
 Stopping: ``stop()`` claims nothing more, lets sends in flight finish (up to ``grace`` seconds,
 then cancels them and records them as timed out) and gives unsent claimed rows back, so a clean
@@ -71,7 +71,7 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
-from bot.services.outbox import Delivery, OutboxService, OutboxStatus
+from bot.services.outbox import PRIORITY_BULK, Delivery, OutboxService, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +197,23 @@ def render(bot: Bot, delivery: Delivery) -> Callable[[], Awaitable[Message | Mes
     chat_id = delivery.chat_id
     markup = _keyboard(payload.get("buttons"))
     media = payload.get("media")
+    edit = payload.get("edit")
+    if edit is not None:
+        message_id = int(edit["message_id"])
+
+        async def edit_text() -> Message:
+            edited = await bot.edit_message_text(
+                payload["text"],
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+            if not isinstance(edited, Message):  # only inline messages answer True
+                raise ValueError("editing a chat message returned no message")
+            return edited
+
+        return edit_text
     if media is None:
         text: str = payload["text"]
         return lambda: bot.send_message(
@@ -225,6 +242,40 @@ def render(bot: Bot, delivery: Delivery) -> Callable[[], Awaitable[Message | Mes
     raise ValueError(f"unknown media type {media['type']!r}")
 
 
+class _GroupCommit:
+    """Confirmed sends recorded together: while one transaction commits, the confirmations
+    that arrive meanwhile queue up and go into the next one. Nothing waits for a batch to
+    fill, so a lone confirmation is written at once; under load one write records many.
+    Each caller returns only once its own confirmation is committed.
+    """
+
+    def __init__(self, outbox: OutboxService) -> None:
+        self._outbox = outbox
+        self._pending: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, outbox_id: int, telegram_message_id: int) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((outbox_id, telegram_message_id, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="delivery-group-commit")
+        await done
+
+    async def _write(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self._outbox.mark_sent_many([(i, m) for i, m, _ in batch])
+            except Exception as exc:  # each caller logs it; the rows stay SENDING
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
 class DeliveryWorker:
     """Sends due outbox rows through ``bot`` until stopped.
 
@@ -234,6 +285,11 @@ class DeliveryWorker:
         clock: The time source (the worker measures how late each send is).
         batch: At most this many rows claimed and not yet settled at once.
         concurrency: At most this many sends in flight (each to a different chat).
+        bulk_concurrency: At most this many of them bulk (broadcast copies); default half.
+            Every send waits its turn in the shared rate limiter, so what waits there is what
+            an interactive reply queues behind: capping bulk keeps replies at most
+            ``bulk_concurrency / rate`` seconds late during a broadcast (8 / 30 s ≈ 0.3 s),
+            while 8 sends in flight still fill 30/s up to a Bot API round trip of 250 ms.
         poll_interval: Seconds between checks for due rows when nobody calls ``notify()``.
         max_attempts: Transient failures before a row is FAILED.
         grace: Seconds ``stop()`` lets sends in flight finish before cancelling them.
@@ -247,6 +303,7 @@ class DeliveryWorker:
         *,
         batch: int = 32,
         concurrency: int = 16,
+        bulk_concurrency: int | None = None,
         poll_interval: float = 1.0,
         max_attempts: int = MAX_ATTEMPTS,
         grace: float = 15.0,
@@ -261,13 +318,20 @@ class DeliveryWorker:
         self._max_attempts = max_attempts
         self._grace = grace
         self._slots = asyncio.Semaphore(concurrency)
+        self._bulk_slots = asyncio.Semaphore(bulk_concurrency or max(1, concurrency // 2))
         self._wake = asyncio.Event()
         self._stopping = False
         self._loop: asyncio.Task[None] | None = None
         self._chats: dict[int, asyncio.Task[None]] = {}
         self._claimed = 0
         self._writes: set[asyncio.Task[Any]] = set()
+        self._confirmations = _GroupCommit(outbox)
         self._unsubscribe: Callable[[], None] | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker's loop is alive (for the health check)."""
+        return self._loop is not None and not self._loop.done() and not self._stopping
 
     def start(self) -> None:
         """Start sending (call ``OutboxService.recover_after_crash`` first)."""
@@ -336,7 +400,8 @@ class DeliveryWorker:
         unsent = deque(deliveries)
         try:
             while unsent and not self._stopping:
-                async with self._slots:
+                bulk = unsent[0].priority >= PRIORITY_BULK
+                async with self._bulk_slots if bulk else contextlib.nullcontext(), self._slots:
                     if self._stopping:
                         break
                     delivery = unsent.popleft()
@@ -387,7 +452,7 @@ class DeliveryWorker:
         attempt = f"attempt={delivery.attempts} resend={delivery.resend}"
         match outcome:
             case Sent(message_id):
-                await self._outbox.mark_sent(delivery.id, message_id)
+                await self._confirmations.record(delivery.id, message_id)
                 lag = (self._clock.now() - delivery.due_at).total_seconds()
                 log.info("outbox_sent %s %s lag=%.1fs", ids, attempt, lag)
             case Throttled(after):

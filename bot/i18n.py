@@ -10,8 +10,38 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from bot.catalog.en import MESSAGES as ENGLISH
-from bot.catalog.es import MESSAGES as SPANISH
+from bot.catalog import (
+    checkins_en,
+    checkins_es,
+    console_en,
+    console_es,
+    en,
+    es,
+    exchange_en,
+    exchange_es,
+    goals_en,
+    goals_es,
+    gratitude_en,
+    gratitude_es,
+)
+
+# One catalog per language, kept in one file per feature so features stay readable apart.
+ENGLISH = {
+    **en.MESSAGES,
+    **exchange_en.MESSAGES,
+    **gratitude_en.MESSAGES,
+    **goals_en.MESSAGES,
+    **checkins_en.MESSAGES,
+    **console_en.MESSAGES,
+}
+SPANISH = {
+    **es.MESSAGES,
+    **exchange_es.MESSAGES,
+    **gratitude_es.MESSAGES,
+    **goals_es.MESSAGES,
+    **checkins_es.MESSAGES,
+    **console_es.MESSAGES,
+}
 
 LANGUAGES: tuple[str, ...] = ("en", "es")
 CATALOGS: Mapping[str, Mapping[str, str]] = {"en": ENGLISH, "es": SPANISH}

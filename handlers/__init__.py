@@ -9,13 +9,21 @@ from telegram.ext import BaseHandler
 from handlers import (
     account,
     away,
+    broadcasts,
+    checkins,
     common,
+    compose,
+    console,
     endings,
+    exclusions,
+    goals,
+    gratitude,
     matching,
     onboarding,
     pairing_admin,
     pairs,
     programmes,
+    questions,
     requests,
 )
 
@@ -34,6 +42,14 @@ def register(app: Any, *, guard_group: int) -> None:
         *away.handlers(),
         *matching.handlers(),
         *requests.handlers(),
+        *exclusions.handlers(),
+        *questions.handlers(),
+        *gratitude.handlers(),
+        *goals.handlers(),
+        *checkins.handlers(),
+        *broadcasts.handlers(),
+        *console.handlers(),
+        *compose.handlers(),
         *common.late_handlers(),
     ]
     for handler in ordered:

@@ -1,5 +1,5 @@
-"""What every chat gets: ``/help``, ``/cancel`` outside conversations, answers to anything
-unexpected, the one-time notice in group chats, stale buttons and the error handler.
+"""What every chat gets: ``/help``, answers to unknown commands and to anything unexpected,
+the one-time notice in group chats, stale buttons and the error handler.
 
 These run after the conversations, so they only see what no conversation claimed.
 """
@@ -34,12 +34,6 @@ async def help_command(update: Update, context: PreceptorContext) -> None:
     lang = language_for(update, context, person)
     intro = "help.member" if person is not None and person.roles else "help.newcomer"
     await say(update, t(lang, intro, commands=Safe(help_lines(person, lang))))
-
-
-async def cancel_outside(update: Update, context: PreceptorContext) -> None:
-    """``/cancel`` when no conversation is running."""
-    person = await person_of(update, context)
-    await say(update, t(language_for(update, context, person), "cancel.nothing"))
 
 
 async def unknown_command(update: Update, context: PreceptorContext) -> None:
@@ -120,7 +114,6 @@ def late_handlers() -> list[object]:
     """Run when nothing else claimed the update, in this order."""
     return [
         CommandHandler("help", help_command),
-        CommandHandler("cancel", cancel_outside),
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(filters.ALL, unexpected_message),
         CallbackQueryHandler(stale_button),

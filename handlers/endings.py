@@ -16,6 +16,7 @@ from bot.services.pairing import PairingRefused, PairView
 from bot.services.programmes import NotCoordinator
 from handlers.programmes import coordinated
 from handlers.ui import (
+    drop_buttons,
     keyboard,
     language_for,
     person_of,
@@ -133,7 +134,7 @@ async def _ask_reason(update: Update, lang: str, pairing_id: int, rating: int) -
 async def _close(query: CallbackQuery) -> None:
     """Answer a step's tap and take its buttons away, so it cannot be answered twice."""
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
 
 
 def handlers() -> list[object]:

@@ -3,7 +3,9 @@
 Flow: ``/match`` → (which programme, if several) → the proposal: each pair with the reasons of
 its score, and each mentee left unmatched with the reason → *Approve all* forms the pairs (any
 that a rule now forbids is skipped and reported) and both sides of each are introduced, or
-*Cancel*. Single pairs are changed afterwards with ``/pair`` and ``/unpair``.
+*Cancel*, or *Change a pair* first: pick a pair, then one of that mentee's three best mentors
+or "leave unmatched", and the preview is redrawn with the new scores. Pairs already formed
+are changed with ``/pair`` and ``/unpair``.
 
 The proposal is kept in the coordinator's draft under a one-time code carried by the buttons,
 so an old preview cannot be approved after a newer one, nor twice.
@@ -12,8 +14,9 @@ so an old preview cannot be approved after a newer one, nor twice.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import PreceptorContext
@@ -21,7 +24,18 @@ from bot.i18n import t
 from bot.services.pairing import BatchProposal, reason_text
 from bot.services.programmes import NotCoordinator
 from handlers.programmes import with_programme
-from handlers.ui import keyboard, language_for, person_of, query_of, refuse_stale, say, settle
+from handlers.ui import (
+    drop_buttons,
+    keyboard,
+    language_for,
+    person_of,
+    query_of,
+    redraw,
+    refuse_stale,
+    say,
+    settle,
+    user_of,
+)
 
 SHOWN = 25  # pairs listed in the preview; the rest are counted
 
@@ -59,16 +73,30 @@ async def _propose(
         await say(update, _preview(lang, name, proposal) if proposal.unmatched else nobody)
         return
     nonce = secrets.token_hex(4)
-    pairs = [[p.mentor.person_id, p.mentee.person_id] for p in proposal.pairs]
-    await services.conversations.update_draft(
-        person.telegram_id, match={"programme": programme_id, "pairs": pairs, "nonce": nonce}
+    draft = {
+        "programme": programme_id,
+        "name": name,
+        "pairs": [[p.mentor.person_id, p.mentee.person_id] for p in proposal.pairs],
+        "unmatched": [[m.person_id, code] for m, code in proposal.unmatched],
+        "nonce": nonce,
+    }
+    await services.conversations.update_draft(person.telegram_id, match=draft)
+    await say(update, _preview(lang, name, proposal), _preview_buttons(lang, nonce))
+
+
+def _preview_buttons(lang: str, nonce: str) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            (t(lang, "match.approve"), f"ma:{nonce}"),
+            (t(lang, "match.change"), f"mc:{nonce}"),
+            (t(lang, "match.cancel"), f"mx:{nonce}"),
+        ],
+        columns=3,
     )
-    choices = [(t(lang, "match.approve"), f"ma:{nonce}"), (t(lang, "match.cancel"), f"mx:{nonce}")]
-    await say(update, _preview(lang, name, proposal), keyboard(choices))
 
 
 async def on_button(update: Update, context: PreceptorContext) -> None:
-    """Programme choice (mp), approve (ma) or cancel (mx)."""
+    """Programme (mp), approve (ma), change (mc → mm → ms / mu, mb back) or cancel (mx)."""
     query, data = query_of(update)
     person = await person_of(update, context)
     lang = language_for(update, context, person)
@@ -82,12 +110,17 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
             await query.answer()
             await _propose(update, context, lang, programme.id, programme.name)
             return
+        action, _, rest = data.partition(":")
+        nonce, *numbers = rest.split(":")
         draft = (await services.conversations.draft(person.telegram_id)).get("match") or {}
-        if data[3:] != draft.get("nonce"):
+        if nonce != draft.get("nonce") or not all(n.isdigit() and len(n) < 12 for n in numbers):
             await refuse_stale(query, lang)
             return
+        if action in ("mc", "mm", "ms", "mu", "mb"):
+            await _change(update, context, lang, draft, action, [int(n) for n in numbers])
+            return
         await services.conversations.update_draft(person.telegram_id, match=None)
-        if data.startswith("mx:"):
+        if action == "mx":
             await settle(query, t(lang, "match.cancelled"))
             return
         pairs = [(int(a), int(b)) for a, b in draft["pairs"]]
@@ -99,13 +132,82 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
         return
     services.outbox.notify()
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     await say(update, t(lang, "match.done", formed=len(formed), skipped=len(skipped)))
+
+
+async def _change(
+    update: Update,
+    context: PreceptorContext,
+    lang: str,
+    draft: dict[str, Any],
+    action: str,
+    numbers: list[int],
+) -> None:
+    """Change single pairs of the preview before approving: pick a pair, then another
+    mentor (one of the mentee's best three) or "leave unmatched"; the preview is redrawn."""
+    query, _ = query_of(update)
+    pairing = context.services.pairing
+    user_id = user_of(update).id
+    nonce, pairs = draft["nonce"], draft["pairs"]
+    index = numbers[0] if numbers else -1
+    if action in ("mm", "ms", "mu") and not 0 <= index < len(pairs):
+        await refuse_stale(query, lang)
+        return
+    if action == "mc":
+        proposal = await _described(context, user_id, draft)
+        choices = [
+            (f"{p.mentee.name} ↔ {p.mentor.name}", f"mm:{nonce}:{n}")
+            for n, p in enumerate(proposal.pairs[:SHOWN])
+        ]
+        choices.append((t(lang, "match.back"), f"mb:{nonce}"))
+        await query.answer()
+        await redraw(query, t(lang, "match.pick_pair"), keyboard(choices, columns=1))
+        return
+    if action == "mm":
+        mentor_id, mentee_id = pairs[index]
+        mentee, best = await pairing.suggestions(user_id, draft["programme"], mentee_id)
+        choices = [
+            (f"{s.mentor.name} ({s.score.value:.1f})", f"ms:{nonce}:{index}:{s.mentor.person_id}")
+            for s in best
+            if s.mentor.person_id != mentor_id
+        ]
+        choices.append((t(lang, "match.leave_unmatched"), f"mu:{nonce}:{index}"))
+        choices.append((t(lang, "match.back"), f"mb:{nonce}"))
+        await query.answer()
+        text = t(lang, "match.pick_mentor", name=mentee.name)
+        await redraw(query, text, keyboard(choices, columns=1))
+        return
+    if action == "ms" and len(numbers) == 2:
+        mentee, best = await pairing.suggestions(user_id, draft["programme"], pairs[index][1])
+        if numbers[1] not in {s.mentor.person_id for s in best}:
+            await refuse_stale(query, lang)
+            return
+        pairs[index] = [numbers[1], pairs[index][1]]
+    elif action == "mu":
+        draft["unmatched"].append([pairs.pop(index)[1], "by_coordinator"])
+    draft["nonce"] = secrets.token_hex(4)  # older change buttons stop working
+    await context.services.conversations.update_draft(user_id, match=draft)
+    proposal = await _described(context, user_id, draft)
+    await query.answer()
+    buttons = _preview_buttons(lang, draft["nonce"]) if proposal.pairs else None
+    await redraw(query, _preview(lang, draft["name"], proposal), buttons)
+
+
+async def _described(
+    context: PreceptorContext, user_id: int, draft: dict[str, Any]
+) -> BatchProposal:
+    return await context.services.pairing.describe_batch(
+        user_id,
+        draft["programme"],
+        [(int(a), int(b)) for a, b in draft["pairs"]],
+        [(int(m), str(code)) for m, code in draft["unmatched"]],
+    )
 
 
 def handlers() -> list[object]:
     """This module's handlers."""
     return [
         CommandHandler("match", match_command),
-        CallbackQueryHandler(on_button, pattern=r"^m[pax]:"),
+        CallbackQueryHandler(on_button, pattern=r"^m[paxcmsub]:"),
     ]

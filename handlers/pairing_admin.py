@@ -19,9 +19,18 @@ from bot.i18n import Safe, t
 from bot.services.pairing import PairingRefused, reason_text
 from bot.services.programmes import NotCoordinator
 from handlers.programmes import with_programme
-from handlers.ui import keyboard, language_for, person_of, query_of, refuse_stale, say, user_of
-
-MAX_LISTED = 20
+from handlers.ui import (
+    MAX_LISTED,
+    callback_ids,
+    drop_buttons,
+    keyboard,
+    language_for,
+    person_of,
+    query_of,
+    refuse_stale,
+    say,
+    user_of,
+)
 
 
 async def pair_command(update: Update, context: PreceptorContext) -> None:
@@ -40,20 +49,13 @@ async def _waiting(
     await say(update, t(lang, "pair.pick_mentee", programme=name), keyboard(choices))
 
 
-def _ids(data: str, prefix: str, count: int) -> list[int] | None:
-    parts = data.removeprefix(prefix).split(":")
-    if len(parts) != count or not all(p.isdigit() and len(p) < 12 for p in parts):
-        return None
-    return [int(p) for p in parts]
-
-
 async def on_button(update: Update, context: PreceptorContext) -> None:
     """Any ``/pair`` button: programme (pp), mentee (pm) or mentor (pc)."""
     query, data = query_of(update)
     person = await person_of(update, context)
     lang = language_for(update, context, person)
     kind = data[:3]
-    ids = _ids(data, kind, {"pp:": 1, "pm:": 2, "pc:": 3}.get(kind, 0))
+    ids = callback_ids(data, kind, {"pp:": 1, "pm:": 2, "pc:": 3}.get(kind, 0))
     if person is None or ids is None:
         await refuse_stale(query, lang)
         return
@@ -113,7 +115,7 @@ async def _confirm(
     pair = await services.pairing.pair(user_of(update).id, programme_id, mentor_id, mentee_id)
     services.outbox.notify()
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     await say(update, t(lang, "pair.done", mentee=pair.mentee_name, mentor=pair.mentor_name))
 
 

@@ -17,7 +17,16 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import PreceptorContext
 from bot.i18n import Safe, t
 from bot.services.programmes import NotCoordinator, ProgrammeView
-from handlers.ui import keyboard, language_for, person_of, query_of, refuse_stale, say, user_of
+from handlers.ui import (
+    keyboard,
+    language_for,
+    person_of,
+    query_of,
+    redraw,
+    refuse_stale,
+    say,
+    user_of,
+)
 from storage.models import Role
 
 
@@ -148,8 +157,9 @@ async def on_settings(update: Update, context: PreceptorContext) -> None:
     pid = int(parts[1])
     try:
         if len(parts) == 2:
+            programme = await programmes.get(person.telegram_id, pid)
             await query.answer()
-            await _show_settings(update, context, lang, pid, "")
+            await say(update, *_settings_card(lang, programme))
             return
         what, value = parts[2], parts[3]
         if what == "mode" and value in MODES:
@@ -176,8 +186,7 @@ async def on_settings(update: Update, context: PreceptorContext) -> None:
         await query.answer(t(lang, "coordinator.only"), show_alert=True)
         return
     await query.answer(t(lang, "programme.saved"))
-    text, markup = _settings_card(lang, programme)
-    await query.edit_message_text(text, reply_markup=markup)
+    await redraw(query, *_settings_card(lang, programme))
 
 
 def handlers() -> list[object]:

@@ -6,7 +6,7 @@ Every handler module renders through these helpers so that keyboards, languages 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 
 from telegram import (
     CallbackQuery,
@@ -23,6 +23,7 @@ from bot.i18n import pick_language, t
 from bot.services.people import PersonView
 
 Choice = tuple[str, str]  # (label, callback data)
+MAX_LISTED = 20  # people offered as buttons at once; more would bury the chat
 
 
 def keyboard(choices: Iterable[Choice], *, columns: int = 2) -> InlineKeyboardMarkup:
@@ -84,10 +85,24 @@ async def settle(query: CallbackQuery, text: str) -> None:
     The keyboard is removed so the same question cannot be answered twice by an old tap.
     """
     await query.answer()
+    await redraw(query, text, None)
+
+
+async def redraw(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the pressed message's text and buttons; pressing the same choice twice is fine."""
+    await _unless_unchanged(query.edit_message_text(text, reply_markup=markup))
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Take the pressed message's buttons away (a double tap finds them gone already)."""
+    await _unless_unchanged(query.edit_message_reply_markup(None))
+
+
+async def _unless_unchanged(edit: Awaitable[object]) -> None:
+    """Run an edit; Telegram's "message is not modified" (a double tap) is not an error."""
     try:
-        await query.edit_message_text(text, reply_markup=None)
+        await edit
     except BadRequest as exc:
-        # Pressed twice quickly: Telegram says the message is already like this. Harmless.
         if "not modified" not in str(exc).lower():
             raise
 
@@ -95,3 +110,12 @@ async def settle(query: CallbackQuery, text: str) -> None:
 async def refuse_stale(query: CallbackQuery, lang: str) -> None:
     """Tell someone politely that the button they pressed no longer does anything."""
     await query.answer(t(lang, "stale_button"), show_alert=True)
+
+
+def callback_ids(data: str, prefix: str, count: int) -> list[int] | None:
+    """The ``count`` ids after ``prefix`` in callback data (``"pc:3:17:42"``), or None when the
+    data is malformed — a forged or outdated button."""
+    parts = data.removeprefix(prefix).split(":")
+    if len(parts) != count or not all(p.isdigit() and len(p) < 12 for p in parts):
+        return None
+    return [int(p) for p in parts]

@@ -6,18 +6,21 @@ polling over HTTP, so every test exercises serialization, keyboards, callbacks a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import Update
 
 from bot.app import build_application
-from bot.clock import Clock
+from bot.clock import Clock, ManualClock
 from bot.config import Settings
 from bot.context import PreceptorApp
 from bot.services import Services
 from storage.database import Database
+from storage.models import OutboxStatus
 from tests.fake_telegram import FakeTelegram
 
 
@@ -60,13 +63,23 @@ async def running_bot(
     clock: Clock | None = None,
     coordinator_ids: frozenset[int] = frozenset(),
     request_timeout: float = 2.0,
+    messages_per_second: float | None = 30,
 ) -> AsyncIterator[BotHarness]:
-    """Start the bot exactly like ``run_polling`` does, and stop it cleanly afterwards."""
+    """Start the bot exactly like ``run_polling`` does, and stop it cleanly afterwards.
+
+    ``messages_per_second=None`` lifts Telegram's overall limit (for tests that send
+    thousands of messages and are not about the limit).
+    """
     settings = settings_for(
         fake, db.url.render_as_string(hide_password=False), coordinator_ids=coordinator_ids
     )
     app = build_application(
-        settings, db, clock=clock, request_timeout=request_timeout, dispose_db_on_shutdown=False
+        settings,
+        db,
+        clock=clock,
+        request_timeout=request_timeout,
+        messages_per_second=messages_per_second,
+        dispose_db_on_shutdown=False,
     )
     await app.initialize()
     if app.post_init is not None:
@@ -80,3 +93,43 @@ async def running_bot(
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+
+
+FINAL = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED)
+
+
+async def until(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    """Wait until ``check()`` holds, polling; fail after ``within`` seconds."""
+    async with asyncio.timeout(within):
+        # Rows change in the database, which has no event to wait on: poll it.
+        while not await check():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+async def deliver_everything(
+    services: Services, clock: ManualClock, *, rounds: int = 30
+) -> dict[OutboxStatus, int]:
+    """Let the delivery worker finish: whenever it is idle with rows still owed a retry,
+    move the clock on ten minutes. Returns the final counts per status.
+
+    Raises:
+        AssertionError: rows were still not final after ``rounds`` moves of the clock.
+    """
+    outbox = services.outbox
+
+    async def idle() -> bool:
+        stats = await outbox.stats()
+        return stats[OutboxStatus.SENDING] == 0 and not await outbox.has_due()
+
+    moves = 0
+    while moves < rounds:
+        await until(idle, within=30)
+        stats = await outbox.stats()
+        if stats[OutboxStatus.SENDING]:  # claimed between the two looks: not idle after all
+            continue
+        if stats[OutboxStatus.PENDING] == stats[OutboxStatus.UNCERTAIN] == 0:
+            return stats
+        clock.advance(timedelta(minutes=10))
+        outbox.notify()
+        moves += 1
+    raise AssertionError(f"the outbox did not settle: {await outbox.stats()}")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from bot.i18n import t
+from bot.services.profile import Step
+from storage.models import Role
 from tests.fake_telegram import BotMessage, FakeUser
+from tests.harness import BotHarness
 
 
 async def press_and_read(user: FakeUser, button: str) -> str:
@@ -83,3 +86,19 @@ async def onboard_mentor(user: FakeUser, lang: str) -> BotMessage:
     done = await _schedule(user, lang, await answer(user, "3"))
     assert user.first_name in (done.text or "")
     return done
+
+
+async def join_directly(
+    bot: BotHarness, telegram_id: int, name: str, role: Role, lang: str
+) -> FakeUser:
+    """Someone who has joined the default programme, set up through the services (quicker
+    than the onboarding conversation when a test is about something else). Their Telegram
+    username is one the bot must never leak."""
+    people = bot.services.people
+    await people.consent(telegram_id, language=lang, invite=None)
+    await people.choose_role(telegram_id, role)
+    await people.answer(telegram_id, Step.NAME, name)
+    if role == Role.MENTOR:
+        await people.answer(telegram_id, Step.CAPACITY, 3)
+    await people.finish_onboarding(telegram_id)
+    return bot.fake.user(telegram_id, name, username=f"{name.lower()}_md", language_code=lang)

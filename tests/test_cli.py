@@ -44,6 +44,10 @@ def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
             {"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_API_BASE_URL": "ftp://x"},
             "TELEGRAM_API_BASE_URL",
         ),
+        (
+            {"TELEGRAM_BOT_TOKEN": "1:abc", "OUTBOX_RESEND_PAUSE_SECONDS": "0"},
+            "OUTBOX_RESEND_PAUSE_SECONDS",
+        ),
     ],
 )
 def test_bad_settings_give_one_clear_line_and_exit_2(
@@ -136,3 +140,15 @@ async def test_run_on_a_fresh_sqlite_file_just_works(tmp_path: Path, fake: FakeT
     finally:
         process.terminate()  # SIGTERM: PTB stops polling and shuts down cleanly
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+
+
+def test_webhook_mode_needs_its_url_and_a_well_formed_secret(tmp_path: Path) -> None:
+    result = cli("run", "--webhook", cwd=tmp_path, TELEGRAM_BOT_TOKEN="1:abc")
+    assert result.returncode == 2, result.stderr
+    assert [line.split(":")[1].strip() for line in result.stderr.strip().splitlines()] == [
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+    ]
+    bad = cli("run", cwd=tmp_path, TELEGRAM_BOT_TOKEN="1:abc", WEBHOOK_SECRET="has spaces")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("preceptor: WEBHOOK_SECRET: ")

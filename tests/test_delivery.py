@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -35,12 +35,18 @@ from bot.delivery import (
 )
 from bot.i18n import t
 from bot.services import Services
-from bot.services.outbox import RESEND_PAUSE, OutboxRecord, OutboxService, enqueue
+from bot.services.outbox import (
+    MAX_RESENDS,
+    RESEND_PAUSE,
+    OutboxRecord,
+    OutboxService,
+    enqueue,
+)
 from bot.services.profile import Step
 from storage.database import Database
 from storage.models import OutboxMessage, OutboxStatus, PersonStatus, Role
 from tests.fake_telegram import ApiCall, Button, FakeTelegram
-from tests.harness import BotHarness, running_bot
+from tests.harness import BotHarness, running_bot, until
 
 COORDINATOR = 900
 FINAL = {OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED}
@@ -62,14 +68,6 @@ async def app(fake: FakeTelegram, db: Database, clock: ManualClock) -> AsyncIter
 async def stop_worker(harness: BotHarness) -> None:
     assert harness.app.post_stop is not None
     await harness.app.post_stop(harness.app)
-
-
-async def until(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
-    """Wait until ``check()`` holds, polling; fail after ``within`` seconds."""
-    async with asyncio.timeout(within):
-        # Rows change in the database, which has no event to wait on: poll it.
-        while not await check():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
 
 
 async def put(services: Services, chat_id: int, payload: dict[str, Any], **options: Any) -> int:
@@ -96,11 +94,14 @@ async def record(services: Services, row_id: int) -> OutboxRecord:
     return found
 
 
-async def reaches(services: Services, row_id: int, *statuses: OutboxStatus) -> OutboxRecord:
-    """Wait until the row is in one of ``statuses`` and return it."""
+async def reaches(
+    services: Services, row_id: int, *statuses: OutboxStatus, attempts: int | None = None
+) -> OutboxRecord:
+    """Wait until the row is in one of ``statuses`` (after ``attempts``, if given)."""
 
     async def check() -> bool:
-        return (await record(services, row_id)).status in statuses
+        found = await record(services, row_id)
+        return found.status in statuses and attempts in (None, found.attempts)
 
     await until(check)
     return await record(services, row_id)
@@ -373,22 +374,39 @@ async def test_a_timeout_that_did_not_arrive_is_delivered_once_by_the_resend(
     assert len(ana.inbox) == 1
 
 
-async def test_a_second_timeout_fails_the_message_for_good(
+async def test_timeouts_past_the_last_resend_fail_the_message_for_good(
+    app: BotHarness, fake: FakeTelegram, clock: ManualClock
+) -> None:
+    ana = fake.user(501, "Ana")
+    fake.faults.inject("timeout", chat_id=501, times=MAX_RESENDS + 1)
+    row_id = await put(app.services, 501, {"text": "Check-in time"})
+
+    for resend in range(MAX_RESENDS):
+        await reaches(app.services, row_id, OutboxStatus.UNCERTAIN, attempts=resend + 1)
+        await later(app.services, clock, RESEND_PAUSE * 4**resend)
+
+    failed = await reaches(app.services, row_id, OutboxStatus.FAILED)
+    assert failed.attempts == MAX_RESENDS + 1
+    await later(app.services, clock, timedelta(days=1))
+    await asyncio.sleep(0.1)
+    assert len(sends_to(fake, 501)) == MAX_RESENDS + 1
+    assert ana.inbox == []
+
+
+async def test_a_resend_that_gets_through_delivers_once(
     app: BotHarness, fake: FakeTelegram, clock: ManualClock
 ) -> None:
     ana = fake.user(501, "Ana")
     fake.faults.inject("timeout", chat_id=501, times=2)
     row_id = await put(app.services, 501, {"text": "Check-in time"})
 
-    await reaches(app.services, row_id, OutboxStatus.UNCERTAIN)
+    await reaches(app.services, row_id, OutboxStatus.UNCERTAIN, attempts=1)
     await later(app.services, clock, RESEND_PAUSE)
-
-    failed = await reaches(app.services, row_id, OutboxStatus.FAILED)
-    assert failed.attempts == 2
-    await later(app.services, clock, timedelta(days=1))
-    await asyncio.sleep(0.1)
-    assert len(sends_to(fake, 501)) == 2
-    assert ana.inbox == []
+    await reaches(app.services, row_id, OutboxStatus.UNCERTAIN, attempts=2)
+    await later(app.services, clock, 4 * RESEND_PAUSE)
+    sent = await reaches(app.services, row_id, OutboxStatus.SENT)
+    assert sent.attempts == 3
+    assert [m.text for m in ana.inbox] == ["Check-in time"]
 
 
 # -- many messages, random faults ------------------------------------------------------------
@@ -436,7 +454,7 @@ async def test_random_faults_lose_nothing_and_never_repeat_a_confirmed_send(
             assert row.status == OutboxStatus.FAILED, row.id
             assert confirmed == [] and delivered[text] == 0
             assert row.last_error is not None
-            assert row.last_error.startswith("resend outcome unknown too"), row.id
+            assert row.last_error.startswith("outcome unknown after"), row.id
     assert sum(delivered.values()) == stats[OutboxStatus.SENT]
     assert {f for _m, f, _c in fake.faults.injected} == {"429", "500", "timeout"}
 
@@ -464,7 +482,7 @@ async def test_rows_left_sending_by_a_crash_are_resent_once_after_restart(
             ids.append(row.id)
     # The previous process claimed the first three, sent the first, and was killed before it
     # could record anything; the fourth had been put back after a timeout and was on its
-    # single resend when the process died.
+    # first resend when the process died (so it is owed a second one, later).
     await outbox.claim_due(4)
     await outbox.mark_uncertain(ids[3], "TimedOut")
     clock.advance(RESEND_PAUSE)
@@ -474,15 +492,17 @@ async def test_rows_left_sending_by_a_crash_are_resent_once_after_restart(
 
     async with running_bot(fake, db, clock=clock, request_timeout=REQUEST_TIMEOUT) as harness:
         stats = await outbox.stats()
-        assert (stats[OutboxStatus.UNCERTAIN], stats[OutboxStatus.FAILED]) == (3, 1)
+        assert (stats[OutboxStatus.UNCERTAIN], stats[OutboxStatus.FAILED]) == (4, 0)
         assert stats[OutboxStatus.SENDING] == 0
         await later(harness.services, clock, RESEND_PAUSE)
         for row_id in ids[:3]:
             await reaches(harness.services, row_id, OutboxStatus.SENT)
+        await later(harness.services, clock, 3 * RESEND_PAUSE)
+        await reaches(harness.services, ids[3], OutboxStatus.SENT)
         await stop_worker(harness)
 
-    assert [len(user.inbox) for user in users] == [2, 1, 1, 0]  # the duplicate, documented
-    assert [len(sends_to(fake, user.id)) for user in users] == [2, 1, 1, 0]
+    assert [len(user.inbox) for user in users] == [2, 1, 1, 1]  # the duplicate, documented
+    assert [len(sends_to(fake, user.id)) for user in users] == [2, 1, 1, 1]
 
 
 async def test_a_clean_shutdown_finishes_sends_in_flight_and_gives_back_the_rest(

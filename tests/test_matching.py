@@ -535,6 +535,26 @@ def test_array_scores_equal_pair_scores(
 
 
 @settings(max_examples=200, deadline=None)
+@given(programmes(), st.sampled_from([0.0, 0.37, 1 / 3]))
+def test_the_solver_units_make_every_score_whole_or_fall_back(
+    programme: tuple[list[Candidate], list[Candidate], Constraints, Weights], odd: float
+) -> None:
+    # Weights in hundredths and quarter-hour offsets get a small exact grid; a weight with
+    # more decimals falls back to nano-points. Either way the solver sees whole numbers.
+    mentors, mentees, constraints, weights = programme
+    weights = replace(weights, capacity=weights.capacity + odd)
+    scorer = matching._Scorer(mentors, mentees, weights, constraints)
+    block = scorer.units(np.arange(len(mentees)))
+    finite = block[np.isfinite(block)]
+    assert np.array_equal(finite, np.rint(finite))
+    exact = scorer.unit < 1e9
+    assert exact == (odd != 1 / 3)
+    if exact:  # whole units and the float scores agree to the last bit that matters
+        floats = scorer.scores(np.arange(len(mentees)))[np.isfinite(block)]
+        assert np.allclose(finite / scorer.unit, floats, rtol=0, atol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
 @given(programmes())
 def test_default_weights_make_every_feasible_pair_worth_making(
     programme: tuple[list[Candidate], list[Candidate], Constraints, Weights],

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import ManualClock
 from bot.i18n import t
 from bot.services.outbox import (
+    MAX_RESENDS,
     PRIORITY_BULK,
     PRIORITY_NOTICE,
     RESEND_PAUSE,
@@ -180,7 +181,7 @@ async def test_flood_control_waits_without_counting_an_attempt(
     assert record.next_attempt_at == clock.now() + timedelta(seconds=9)
 
 
-async def test_a_timeout_earns_exactly_one_resend(
+async def test_each_unknown_outcome_earns_a_resend_up_to_the_limit(
     db: Database, clock: ManualClock, outbox: OutboxService
 ) -> None:
     row_id = await put(db, clock)
@@ -195,18 +196,27 @@ async def test_a_timeout_earns_exactly_one_resend(
     clock.advance(RESEND_PAUSE)
     (resend,) = await outbox.claim_due(1)
     assert (resend.resend, resend.attempts) == (True, 2)
-    # A 5xx on the resend: still owed its one resend, still flagged as possibly delivered.
+    # A 5xx on the resend: still owed its resend, still flagged as possibly delivered.
     await outbox.mark_retry(row_id, timedelta(seconds=2), "NetworkError: 502")
     record = await outbox.get(row_id)
     assert record is not None and record.status == OutboxStatus.UNCERTAIN
 
     clock.advance(timedelta(seconds=2))
+    for unknown in range(2, MAX_RESENDS + 1):
+        (resend,) = await outbox.claim_due(1)
+        assert resend.resend
+        assert await outbox.mark_uncertain(row_id, "TimedOut") == OutboxStatus.UNCERTAIN
+        pause = RESEND_PAUSE * 4 ** (unknown - 1)  # 2 min, then 8 min
+        record = await outbox.get(row_id)
+        assert record is not None and record.next_attempt_at == clock.now() + pause
+        clock.advance(pause - timedelta(seconds=1))
+        assert await outbox.claim_due(1) == []  # not before its pause
+        clock.advance(timedelta(seconds=1))
     (resend,) = await outbox.claim_due(1)
-    assert resend.resend
     assert await outbox.mark_uncertain(row_id, "TimedOut: Timed out") == OutboxStatus.FAILED
     record = await outbox.get(row_id)
     assert record is not None and record.last_error is not None
-    assert record.last_error.startswith("resend outcome unknown too")
+    assert record.last_error.startswith(f"outcome unknown after {MAX_RESENDS} resends")
     clock.advance(timedelta(days=1))
     assert await outbox.claim_due(1) == []
 
@@ -221,7 +231,7 @@ async def test_recover_after_crash_treats_sending_rows_like_a_timeout(
     (resend,) = await outbox.claim_due(1)
     assert resend.id == resent
     waiting = await put(db, clock, 4)
-    # The process dies now: three rows are SENDING, one of them on its single resend.
+    # The process dies now: three rows are SENDING, one of them on its first resend.
 
     assert await outbox.recover_after_crash() == 3
 
@@ -233,14 +243,16 @@ async def test_recover_after_crash_treats_sending_rows_like_a_timeout(
     assert statuses == {
         first: OutboxStatus.UNCERTAIN,
         second: OutboxStatus.UNCERTAIN,
-        resent: OutboxStatus.FAILED,
+        resent: OutboxStatus.UNCERTAIN,  # a second unknown outcome: a second resend, later
         waiting: OutboxStatus.PENDING,
     }
     assert [d.id for d in await outbox.claim_due(5)] == [waiting]
     clock.advance(RESEND_PAUSE)
     resends = await outbox.claim_due(5)
     assert [(d.id, d.resend) for d in resends] == [(first, True), (second, True)]
-    assert await outbox.recover_after_crash() == 3  # nothing ever stays SENDING for good
+    clock.advance(3 * RESEND_PAUSE)
+    assert [(d.id, d.resend) for d in await outbox.claim_due(5)] == [(resent, True)]
+    assert await outbox.recover_after_crash() == 4  # nothing ever stays SENDING for good
 
 
 async def test_a_dedupe_key_is_used_once(

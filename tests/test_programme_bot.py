@@ -272,6 +272,48 @@ async def test_match_proposes_the_best_pairs_and_forms_them_on_approval(bot: Bot
     assert replay.text == t("en", "stale_button")  # the one-time code is spent
 
 
+async def test_a_coordinator_changes_single_pairs_before_approving(bot: BotHarness) -> None:
+    m = await _members(bot)
+    eva = bot.fake.user(103, "Eva")
+    await onboard_mentee(eva, "en")
+    dora = bot.fake.user(105, "Dora")
+    await onboard_mentor(dora, "en")
+    carla = bot.fake.user(COORDINATOR, "Carla")
+    await carla.send("/match")
+    preview = await carla.receive()
+    assert preview.button_texts == [
+        t("en", "match.approve"), t("en", "match.change"), t("en", "match.cancel")
+    ]  # fmt: skip
+    await carla.press(t("en", "match.change"), message=preview)
+    pick = await carla.wait_edited(preview)
+    ana_pair = next(b for b in pick.button_texts if b.startswith("Ana ↔ "))
+    first_mentor = ana_pair.removeprefix("Ana ↔ ")
+    other = "Dora" if first_mentor == "Bruno" else "Bruno"
+    await carla.press(ana_pair, message=pick)
+    options = await carla.wait_edited(pick)
+    assert options.text == t("en", "match.pick_mentor", name="Ana")
+    stale_change = pick.buttons[0][0].callback_data or ""
+    await carla.press(
+        next(b for b in options.button_texts if b.startswith(other)), message=options
+    )
+    redrawn = await carla.wait_edited(options)
+    assert f"Ana ↔ {other}" in (redrawn.text or "")
+    # The preview's old buttons died with the change.
+    assert (await carla.press_data(stale_change, message=redrawn)).text == t("en", "stale_button")
+
+    await carla.press(t("en", "match.change"), message=redrawn)
+    pick = await carla.wait_edited(redrawn)
+    await carla.press(next(b for b in pick.button_texts if b.startswith("Eva ↔ ")), message=pick)
+    options = await carla.wait_edited(pick)
+    await carla.press(t("en", "match.leave_unmatched"), message=options)
+    final = await carla.wait_edited(options)
+    assert f"Eva: {t('en', 'unmatched.by_coordinator')}" in (final.text or "")
+    await carla.press(t("en", "match.approve"), message=final)
+    assert await carla.receive_text() == t("en", "match.done", formed=1, skipped=0)
+    assert other in await m.ana.receive_text(timeout=10)
+    assert await bot.services.pairing.pairs_of(103, as_role=Role.MENTEE) == []
+
+
 async def test_match_is_for_coordinators_only(bot: BotHarness) -> None:
     m = await _members(bot)
     await m.ana.send("/match")

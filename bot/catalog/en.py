@@ -294,12 +294,18 @@ MESSAGES: dict[str, str] = {
     "match.unmatched_title": "\nStill without a mentor:",
     "match.unmatched": "• {name}: {reason}",
     "match.approve": "✅ Approve all",
+    "match.change": "✏️ Change a pair",
+    "match.pick_pair": "Which pair would you like to change?",
+    "match.pick_mentor": "Another mentor for {name} (their best fits, with scores):",
+    "match.leave_unmatched": "Leave unmatched for now",
+    "match.back": "⬅️ Back to the preview",
     "match.cancel": "Cancel",
     "match.cancelled": "Cancelled: no pairs were formed.",
     "match.done": (
         "✅ {formed} pairs formed and introduced; {skipped} skipped because the "
         "rules changed meanwhile. Use /pair and /unpair to adjust single pairs."
     ),
+    "unmatched.by_coordinator": "left unmatched by you",
     "unmatched.no_mentors": "no mentor has places",
     "unmatched.no_common_language": "no mentor shares a language",
     "unmatched.stage_rule": "no mentor senior enough",
@@ -309,6 +315,7 @@ MESSAGES: dict[str, str] = {
     "cmd.match": "Propose pairs for everyone waiting (coordinators)",
     # -- mentee choice: /findmentor and requests --
     "findmentor.cards": "Mentors who fit you best:\n{lines}\n\nTap one to ask them to mentor you.",
+    "findmentor.card": "{n}. <b>{name}</b>\n{facts}\n<i>{bio}</i>\nWhy: {reasons}",
     "findmentor.ask": "Ask {name}",
     "findmentor.sent": "📨 Request sent to {name}. I will tell you as soon as they answer.",
     "findmentor.nobody": (
@@ -320,6 +327,8 @@ MESSAGES: dict[str, str] = {
         "You asked {name} already; wait for their answer (or for the request to expire) before "
         "asking someone else."
     ),
+    "findmentor.pick_programme": "In which programme are you looking for a mentor?",
+    "findmentor.not_member": "You are not a mentee of that programme.",
     "findmentor.not_choice": (
         "In your programme the coordinator pairs mentors and mentees: I will introduce you as "
         "soon as it happens."
@@ -335,10 +344,32 @@ MESSAGES: dict[str, str] = {
     "request.declined": (
         "{name} cannot take a new mentee right now. /findmentor shows other mentors."
     ),
-    "request.more": (
-        "{name} would like to know a bit more about you before deciding. Add a few lines about "
-        "your goals with /profile (About you); your request stays open."
+    "request.question": (
+        "❓ <b>{name}</b> would like to know a bit more before deciding:\n\n<i>{question}</i>"
+        "\n\nTap Reply to answer; your request stays open."
     ),
+    "request.answer": "💬 <b>{name}</b> answers your question:\n\n<i>{answer}</i>",
+    "request.reply": "↩️ Reply",
+    "request.write.mentor": (
+        "What would you like to know from {name}? Write it in one message (up to {limit} "
+        "characters) and I will pass it on. /cancel to stop."
+    ),
+    "request.write.mentee": (
+        "Write your answer to {name} in one message (up to {limit} characters) and I will "
+        "pass it on. /cancel to stop."
+    ),
+    "request.sent.mentor": "📨 Your question is on its way to {name}. I will pass on the answer.",
+    "request.sent.mentee": "📨 Your answer is on its way to {name}. Your request stays open.",
+    "request.relay.not_text": (
+        "Please write it as a text message (up to {limit} characters), so I can pass it on. "
+        "/cancel to stop."
+    ),
+    "request.relay.empty": "That message is empty. Please write a few words. /cancel to stop.",
+    "request.relay.too_long": (
+        "That is {length} characters; please keep it to {limit} or fewer and send it again. "
+        "/cancel to stop."
+    ),
+    "request.closed": "This request is no longer open: it was answered or it expired.",
     "request.expired": (
         "Your request to {name} expired without an answer. /findmentor shows other mentors."
     ),
@@ -347,7 +378,6 @@ MESSAGES: dict[str, str] = {
     ),
     "request.done.accept": "✅ You are now {name}'s mentor. You have both been introduced.",
     "request.done.decline": "You declined {name}'s request. Thank you for answering.",
-    "request.done.more": "I asked {name} to tell you a bit more; the request stays open.",
     "pair.refused.pending": "You already have a request waiting for an answer.",
     "cmd.findmentor": "Choose a mentor",
     # -- programme settings --
@@ -365,4 +395,31 @@ MESSAGES: dict[str, str] = {
     "programme.rotated": "🔗 New invite links (the old one no longer works):\n{links}",
     "programme.saved": "Saved.",
     "cmd.programme": "Programme settings and links (coordinators)",
+    # -- exclusions: /exclude and /exclusions --
+    "cmd.exclude": "Never pair a mentee with a mentor (coordinators)",
+    "cmd.exclusions": "See and remove exclusions (coordinators)",
+    "exclusion.pick_mentee": "Keep two people apart in <b>{programme}</b>. First tap the mentee:",
+    "exclusion.no_mentees": "<b>{programme}</b> has no mentees yet.",
+    "exclusion.pick_mentor": "Which mentor should never be paired with <b>{name}</b>?",
+    "exclusion.no_mentors": "There is no mentor left to exclude for <b>{name}</b>.",
+    "exclusion.confirm": (
+        "Never pair <b>{mentee}</b> with <b>{mentor}</b> in {programme}? /pair, /match and "
+        "/findmentor will not propose them together."
+    ),
+    "exclusion.yes": "🚫 Never pair them",
+    "exclusion.no": "Cancel",
+    "exclusion.cancelled": "Nothing changed.",
+    "exclusion.done": "🚫 {mentee} and {mentor} will never be paired in {programme}.",
+    "exclusion.paired_now": (
+        "⚠️ They are paired right now: that pair goes on until you end it with /unpair."
+    ),
+    "exclusion.list": (
+        "🚫 Never paired in <b>{programme}</b>:\n{lines}\n\nTap a number to remove that exclusion."
+    ),
+    "exclusion.line": "{n}. {mentee} ↮ {mentor}",
+    "exclusion.more": "…and {count} more (remove some to see them).",
+    "exclusion.remove": "✖️ {n}",
+    "exclusion.none": "There are no exclusions in <b>{programme}</b>. /exclude adds one.",
+    "exclusion.removed": "Removed: they may be paired again.",
+    "exclusion.gone": "That exclusion was already removed.",
 }

@@ -324,12 +324,18 @@ MESSAGES: dict[str, str] = {
     "match.unmatched_title": "\nSiguen sin mentor/a:",
     "match.unmatched": "• {name}: {reason}",
     "match.approve": "✅ Aprobar todas",
+    "match.change": "✏️ Cambiar una pareja",
+    "match.pick_pair": "¿Qué pareja quieres cambiar?",
+    "match.pick_mentor": "Otro mentor para {name} (quienes mejor encajan, con su puntuación):",
+    "match.leave_unmatched": "Dejar sin mentor por ahora",
+    "match.back": "⬅️ Volver a la propuesta",
     "match.cancel": "Cancelar",
     "match.cancelled": "Cancelado: no se formó ninguna pareja.",
     "match.done": (
         "✅ {formed} parejas formadas y presentadas; {skipped} omitidas porque las "
         "reglas cambiaron entretanto. Usa /pair y /unpair para ajustar parejas sueltas."
     ),
+    "unmatched.by_coordinator": "sin mentor por decisión tuya",
     "unmatched.no_mentors": "ningún mentor tiene plazas",
     "unmatched.no_common_language": "ningún mentor comparte un idioma",
     "unmatched.stage_rule": "ningún mentor con suficiente experiencia",
@@ -342,6 +348,7 @@ MESSAGES: dict[str, str] = {
         "Mentores que mejor encajan contigo:\n{lines}\n\nToca uno para pedirle que sea tu "
         "mentor/a."
     ),
+    "findmentor.card": "{n}. <b>{name}</b>\n{facts}\n<i>{bio}</i>\nPor qué: {reasons}",
     "findmentor.ask": "Pedir a {name}",
     "findmentor.sent": "📨 Solicitud enviada a {name}. Te avisaré en cuanto responda.",
     "findmentor.nobody": (
@@ -353,6 +360,8 @@ MESSAGES: dict[str, str] = {
         "Ya se lo pediste a {name}; espera su respuesta (o a que caduque la solicitud) antes "
         "de pedírselo a otra persona."
     ),
+    "findmentor.pick_programme": "¿En qué programa buscas mentor/a?",
+    "findmentor.not_member": "No eres mentorado/a de ese programa.",
     "findmentor.not_choice": (
         "En tu programa la coordinación forma las parejas: te presentaré en cuanto ocurra."
     ),
@@ -367,10 +376,32 @@ MESSAGES: dict[str, str] = {
     "request.declined": (
         "{name} no puede recibir un nuevo mentorado ahora. /findmentor muestra otros mentores."
     ),
-    "request.more": (
-        "{name} quiere saber un poco más de ti antes de decidir. Añade unas líneas sobre tus "
-        "objetivos con /profile (Sobre ti); tu solicitud sigue abierta."
+    "request.question": (
+        "❓ <b>{name}</b> quiere saber un poco más antes de decidir:\n\n<i>{question}</i>"
+        "\n\nToca Responder para contestar; tu solicitud sigue abierta."
     ),
+    "request.answer": "💬 <b>{name}</b> responde a tu pregunta:\n\n<i>{answer}</i>",
+    "request.reply": "↩️ Responder",
+    "request.write.mentor": (
+        "¿Qué te gustaría saber de {name}? Escríbelo en un mensaje (hasta {limit} caracteres) "
+        "y se lo haré llegar. /cancel para dejarlo."
+    ),
+    "request.write.mentee": (
+        "Escribe tu respuesta para {name} en un mensaje (hasta {limit} caracteres) y se la "
+        "haré llegar. /cancel para dejarlo."
+    ),
+    "request.sent.mentor": "📨 Tu pregunta va camino de {name}. Te haré llegar la respuesta.",
+    "request.sent.mentee": "📨 Tu respuesta va camino de {name}. Tu solicitud sigue abierta.",
+    "request.relay.not_text": (
+        "Escríbelo como mensaje de texto (hasta {limit} caracteres) para que pueda hacerlo "
+        "llegar. /cancel para dejarlo."
+    ),
+    "request.relay.empty": "Ese mensaje está vacío. Escribe unas palabras. /cancel para dejarlo.",
+    "request.relay.too_long": (
+        "Son {length} caracteres; por favor no pases de {limit} y envíalo de nuevo. /cancel "
+        "para dejarlo."
+    ),
+    "request.closed": "Esta solicitud ya no está abierta: fue respondida o caducó.",
     "request.expired": (
         "Tu solicitud a {name} caducó sin respuesta. /findmentor muestra otros mentores."
     ),
@@ -380,7 +411,6 @@ MESSAGES: dict[str, str] = {
     ),
     "request.done.accept": "✅ Ahora eres mentor/a de {name}. Los dos recibieron su presentación.",
     "request.done.decline": "Rechazaste la solicitud de {name}. Gracias por responder.",
-    "request.done.more": "Le pedí a {name} que te cuente un poco más; la solicitud sigue abierta.",
     "pair.refused.pending": "Ya tienes una solicitud esperando respuesta.",
     "cmd.findmentor": "Elegir mentor/a",
     # -- programme settings --
@@ -399,4 +429,34 @@ MESSAGES: dict[str, str] = {
     "programme.rotated": "🔗 Nuevos enlaces de invitación (el anterior ya no funciona):\n{links}",
     "programme.saved": "Guardado.",
     "cmd.programme": "Ajustes y enlaces del programa (coordinación)",
+    # -- exclusions: /exclude and /exclusions --
+    "cmd.exclude": "No emparejar nunca a un mentorado con un mentor (coordinación)",
+    "cmd.exclusions": "Ver y quitar exclusiones (coordinación)",
+    "exclusion.pick_mentee": (
+        "Separar a dos personas en <b>{programme}</b>. Primero toca al mentorado/a:"
+    ),
+    "exclusion.no_mentees": "<b>{programme}</b> aún no tiene mentorados.",
+    "exclusion.pick_mentor": "¿Qué mentor/a no debe emparejarse nunca con <b>{name}</b>?",
+    "exclusion.no_mentors": "No queda ningún mentor/a que excluir para <b>{name}</b>.",
+    "exclusion.confirm": (
+        "¿No emparejar nunca a <b>{mentee}</b> con <b>{mentor}</b> en {programme}? /pair, "
+        "/match y /findmentor no los propondrán juntos."
+    ),
+    "exclusion.yes": "🚫 No emparejarlos nunca",
+    "exclusion.no": "Cancelar",
+    "exclusion.cancelled": "No cambió nada.",
+    "exclusion.done": "🚫 {mentee} y {mentor} no se emparejarán nunca en {programme}.",
+    "exclusion.paired_now": (
+        "⚠️ Ahora mismo son pareja: esa pareja sigue hasta que la termines con /unpair."
+    ),
+    "exclusion.list": (
+        "🚫 Nunca en pareja en <b>{programme}</b>:\n{lines}\n\nToca un número para quitar esa "
+        "exclusión."
+    ),
+    "exclusion.line": "{n}. {mentee} ↮ {mentor}",
+    "exclusion.more": "…y {count} más (quita alguna para verlas).",
+    "exclusion.remove": "✖️ {n}",
+    "exclusion.none": "No hay exclusiones en <b>{programme}</b>. /exclude añade una.",
+    "exclusion.removed": "Quitada: ya pueden emparejarse de nuevo.",
+    "exclusion.gone": "Esa exclusión ya se había quitado.",
 }

@@ -31,10 +31,11 @@ Batch formulation:
     a. Score every pair in row blocks with numpy (lookup tables and bitmasks, never a Python
        loop over pairs; blocks run on all cores) and keep each mentee's ``shortlist`` best
        mentors, remembering the best score left out.
-    b. Solve the shortlisted problem exactly with scipy's sparse Jonker-Volgenant solver
-       (``min_weight_full_bipartite_matching``): each mentor becomes one node per place, and
-       every node the solver must match gets a private "nobody" partner. HiGHS (``linprog``)
-       was 2-5x slower on the same shortlisted problems.
+    b. Solve the shortlisted problem exactly as a min-cost flow with OR-Tools' cost-scaling
+       solver (mentee -> mentor -> sink, mentor arcs capped by places left, and a free
+       mentee -> sink arc for "unmatched"), in whole units so every sum is exact.
+       scipy's sparse Jonker-Volgenant solver (``min_weight_full_bipartite_matching``) needs
+       one node per place and was 1.5-2x slower per round; HiGHS (``linprog``) 2-5x slower.
     c. Prove the assignment optimal on the *whole* graph. The b-matching LP is totally
        unimodular, so its optimum is integral and equals the best assignment's total; a dual
        solution (``u`` per mentee, ``v`` per mentor, both >= 0, ``u_i + v_j >= score_ij`` on
@@ -49,16 +50,18 @@ Batch formulation:
        since prices keep rising a little while the rounds go on.
 
     How many rounds it takes depends on competition. With places to spare prices settle
-    fast (20,000 mentees and 2,000 mentors with 30 places each: 3 rounds, 3.4 s). When places
-    just cover demand and many mentees want the same mentors (the benchmark), it takes 4 to 5
-    rounds, and as scipy's solvers cannot be warm-started each round solves from scratch:
-    about 1 s for 5,000 mentees and 12-14 s for 20,000. That is the price of an answer proved
-    optimal. Tried and dropped: warm-starting by cancelling negative cycles of the residual
-    graph (Bellman-Ford over mentors) took longer than a fresh solve even for rounds adding
-    a few hundred pairs; a forward auction for initial prices (it inflates the prices of
-    mentors left with free places, so it chose worse shortlists than raw scores); dropping
-    pairs with large reduced cost from later solves (no faster: the hard part is the
-    competition, not the number of pairs).
+    fast (3 rounds). When places just cover demand and many mentees want the same mentors
+    (the benchmark), it takes 4 to 5 rounds, and as neither OR-Tools' nor scipy's solvers can
+    be warm-started each round solves from scratch: about 0.5 s for 5,000 mentees and 5-6 s
+    for 20,000 (0.3 to 1 s per solve). That is the price of an answer proved optimal. Tried
+    and dropped: warm-starting by cancelling negative cycles of the residual graph
+    (Bellman-Ford over mentors) took longer than a fresh solve even for rounds adding a few
+    hundred pairs; handing the solver costs reduced by the previous round's dual (its cost
+    scaling still starts from the largest cost, so no faster); a forward auction for
+    initial prices (it inflates the prices of mentors left with free places, so it chose
+    worse shortlists than raw scores); dropping pairs with large reduced cost from later
+    solves (no faster: the hard part is the competition, not the number of pairs); longer
+    first shortlists (8 to 24 per mentee: more arcs per solve, same number of rounds).
 """
 
 from __future__ import annotations
@@ -73,8 +76,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
+from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 from scipy import sparse  # type: ignore[import-untyped]  # scipy ships no type stubs
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching  # type: ignore[import-untyped]
 
 # Seniority on one scale for both vocabularies (profile.MENTEE_STAGES, profile.MENTOR_STAGES).
 # A senior trainee stands level with residents, so the rule "a mentor must be more senior"
@@ -427,12 +430,20 @@ def _places_points(places: int, weights: Weights) -> float:
 
 _NO_STAGE = max(STAGE_RANK.values()) + 1  # stage code for a missing or unknown stage
 _BLOCK_CELLS = 1 << 21  # pairs scored per block: ~16 MB of float64, plus a few temporaries
-_TOLERANCE = 1e-7  # score units; far below any weight, far above rounding error
+# The solver and the optimality proof work in whole units of a point, so every sum is exact
+# in float64 (below 2**53) and int64. When the weights and the timezone offsets allow it
+# (``_exact_units``), a unit is small enough that every score is a whole number of units and
+# the optimum is exact; otherwise a unit is a nano-point and totals stay within n nano-points
+# of the float optimum. Smaller numbers also make cost scaling take fewer phases (about 30 %
+# faster). Half a unit separates "equal" from "better".
+_UNITS = 1e9
+_GRIDS = (4.0, 40.0, 400.0, 4_000.0, 40_000.0, 400_000.0, 4_000_000.0)
+_TOLERANCE = 0.5
 _CORES = os.cpu_count() or 1
 _GREEDY_CHOICES = 16
 # Column generation also adds pairs this close to breaking the dual (score units), which
 # cut the benchmark's rounds from 8 to 5; larger values add too many pairs per solve.
-_NEAR = 0.5
+_NEAR = 0.5  # points
 
 
 def match_batch(
@@ -464,17 +475,25 @@ def match_batch(
     scorer = _Scorer(mentors, mentees, weights, constraints)
     n = len(scorer.mentees)
     edges, left_out = _shortlist(scorer, shortlist)
+    # Per mentee, an upper bound on its best left-out score minus that mentor's price: exact
+    # for the rows scored last round, raised by the largest price drop since for the others.
+    bound = left_out.copy()
+    prices_then = np.zeros(len(scorer.places))
     while True:
         assigned = _solve(n, edges, scorer.places)
         mentee_share, mentor_price = _duals(n, edges, assigned, scorer.places)
-        # A left-out pair can only break the dual when its mentee's share plus the cheapest
-        # price is below the mentee's best left-out score; only those rows are scored again.
+        if len(mentor_price):
+            bound += max(0.0, float((prices_then - mentor_price).max()))
+            prices_then = mentor_price
+        # A left-out pair can only break the dual when the mentee's share is below its best
+        # left-out score minus the cheapest price, and below the bound; only those rows are
+        # scored again (in later rounds few are, as prices mostly rise).
         floor = mentor_price.min() if len(mentor_price) else 0.0
-        doubtful = np.flatnonzero(left_out > mentee_share + floor + _TOLERANCE)
+        doubtful = np.flatnonzero(np.minimum(left_out - floor, bound) > mentee_share + _TOLERANCE)
         added = _violations(scorer, doubtful, edges, mentee_share, mentor_price, shortlist)
         if added is None:
             return _result(scorer, assigned)
-        new_edges, left_out[doubtful] = added
+        new_edges, left_out[doubtful], bound[doubtful] = added
         edges = _Edges.concat(edges, new_edges)
 
 
@@ -532,7 +551,7 @@ def _ranked(line: FloatArray, limit: int) -> tuple[list[tuple[float, int]], bool
 
 @dataclass(frozen=True)
 class _Edges:
-    """Candidate pairs as parallel arrays: mentee row, mentor column, score."""
+    """Candidate pairs as parallel arrays: mentee row, mentor column, score in whole units."""
 
     rows: IntArray
     columns: IntArray
@@ -567,6 +586,8 @@ class _Scorer:
         self.mentees = list(mentees)
         self.places = np.array([m.capacity_left for m in self.mentors], dtype=np.intp)
         self.weights = weights
+        offsets = {c.utc_offset_hours for side in (self.mentors, self.mentees) for c in side}
+        self.unit = _exact_units(weights, offsets)
         self.constraints = constraints
         self.field_points = weights.field
         self.mentor_points = np.array(
@@ -646,6 +667,12 @@ class _Scorer:
             block[k, self.bans[int(rows[k])]] = -np.inf
         return block
 
+    def units(self, rows: IntArray) -> FloatArray:
+        """``scores`` in whole units (integral float64; -inf stays -inf)."""
+        block = self.scores(rows)
+        block *= self.unit
+        return np.rint(block, out=block)
+
     def why_unmatched(self, rows: IntArray) -> list[str]:
         """For mentees left unmatched: the first filter that left them without a mentor."""
         if not self.mentors:
@@ -667,6 +694,31 @@ class _Scorer:
             return list(np.select(conditions, codes, NO_CAPACITY).tolist())
 
         return [code for part in _each_block(work, rows, len(self.mentors)) for code in part]
+
+
+def _exact_units(weights: Weights, offsets: Iterable[float]) -> float:
+    """Units per point in which every possible score is a whole number, or ``_UNITS``.
+
+    A score adds weights times whole numbers (shared interests, stage ranks, places) and
+    ``timezone * (hours apart - tolerance)``, where hours apart are quarter hours when every
+    offset is; so a grid fits when it makes each weight, a quarter of the timezone weight and
+    the timezone weight times its tolerance whole.
+    """
+    if not all(_whole(offset * 4) for offset in offsets):
+        return _UNITS
+    values = [float(getattr(weights, item.name)) for item in fields(weights)]
+    for grid in _GRIDS:
+        if (
+            all(_whole(v * grid) for v in values)
+            and _whole(weights.timezone * grid / 4)
+            and _whole(weights.timezone * weights.timezone_tolerance * grid)
+        ):
+            return grid
+    return _UNITS
+
+
+def _whole(value: float) -> bool:
+    return abs(value - round(value)) < 1e-9 * max(1.0, abs(value))
 
 
 def _stage_code(stage: str | None) -> int:
@@ -718,7 +770,7 @@ def _shortlist(scorer: _Scorer, size: int) -> tuple[_Edges, FloatArray]:
     m = len(scorer.mentors)
 
     def work(rows: IntArray) -> tuple[_Edges, FloatArray]:
-        block = scorer.scores(rows)
+        block = scorer.units(rows)
         kept = _top(block, size + 1)
         left_out = np.full(len(rows), -np.inf)
         if m > size:  # the extra column _top put first is the best one left out
@@ -753,43 +805,39 @@ def _no_edges() -> _Edges:
 def _solve(n: int, edges: _Edges, places: IntArray) -> IntArray:
     """Mentor column per mentee (-1: unmatched) with the largest total over these edges.
 
-    Each mentor becomes one node per place (no more than the mentees who want them). Every
-    node on the side the solver must match in full gets a private "unmatched" partner, so a
-    full matching always exists; a pair costs ``top - score`` against ``top`` for none.
+    A min-cost flow (OR-Tools' cost-scaling solver): one unit from each mentee either
+    through a pair arc (cost ``-score``) and its mentor (capacity: places left) to the sink,
+    or straight to the sink at cost 0 (unmatched). No node per place is needed, unlike an
+    assignment solver, so the network stays as small as the shortlist.
     """
     assigned = np.full(n, -1, dtype=np.intp)
     if len(edges.rows) == 0:
         return assigned
-    active, mentee = np.unique(edges.rows, return_inverse=True)
-    slots = np.minimum(places, np.bincount(edges.columns, minlength=len(places)))
-    copies = slots[edges.columns]
-    edge = np.repeat(np.arange(len(edges.rows)), copies)
-    place = (np.cumsum(slots) - slots)[edges.columns[edge]] + (
-        np.arange(len(edge)) - np.repeat(np.cumsum(copies) - copies, copies)
+    m = len(places)
+    sink = n + m
+
+    flow = min_cost_flow.SimpleMinCostFlow()
+    pair_arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        edges.rows.astype(np.int32),
+        (n + edges.columns).astype(np.int32),
+        np.ones(len(edges.rows), dtype=np.int64),
+        (-edges.scores).astype(np.int64),
     )
-    n_places = int(slots.sum())
-    # The solver grows one augmenting path per row: places as rows ran 3-4x faster than
-    # mentees as rows when places just cover demand, and slower when places are plentiful.
-    places_are_rows = n_places <= len(active)
-    rows, columns = (place, mentee[edge]) if places_are_rows else (mentee[edge], place)
-    n_rows, n_columns = (n_places, len(active)) if places_are_rows else (len(active), n_places)
-    top = float(edges.scores.max()) + 1.0  # keeps every cost >= 1: the solver drops zeros
-    graph = sparse.csr_array(
-        (
-            np.concatenate([top - edges.scores[edge], np.full(n_rows, top)]),
-            (
-                np.concatenate([rows, np.arange(n_rows)]),
-                np.concatenate([columns, n_columns + np.arange(n_rows)]),
-            ),
-        ),
-        shape=(n_rows, n_columns + n_rows),
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate([n + np.arange(m), np.arange(n)]).astype(np.int32),
+        np.full(m + n, sink, dtype=np.int32),
+        np.concatenate([places, np.ones(n, dtype=np.intp)]).astype(np.int64),
+        np.zeros(m + n, dtype=np.int64),
     )
-    row_ind, col_ind = min_weight_full_bipartite_matching(graph)
-    paired = col_ind < n_columns
-    places_used, mentees = row_ind[paired], col_ind[paired]
-    if not places_are_rows:
-        places_used, mentees = mentees, places_used
-    assigned[active[mentees]] = np.repeat(np.arange(len(places)), slots)[places_used]
+    flow.set_nodes_supplies(
+        np.arange(sink + 1, dtype=np.int32),
+        np.concatenate([np.ones(n), np.zeros(m), [-n]]).astype(np.int64),
+    )
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"batch matching: min-cost flow ended with status {status}")
+    used = np.asarray(flow.flows(pair_arcs)) > 0
+    assigned[edges.rows[used]] = edges.columns[used]
     return assigned
 
 
@@ -838,7 +886,7 @@ def _duals(
     distance = np.zeros(m + 1)
     for _ in range(m + 2):
         best = np.minimum.reduceat(weight + distance[dst], starts)
-        shorter = best < distance[heads] - _TOLERANCE / 100
+        shorter = best < distance[heads] - _TOLERANCE
         if not shorter.any():
             break
         distance[heads[shorter]] = best[shorter]
@@ -859,7 +907,7 @@ def _violations(
     share: FloatArray,
     price: FloatArray,
     size: int,
-) -> tuple[_Edges, FloatArray] | None:
+) -> tuple[_Edges, FloatArray, FloatArray] | None:
     """Left-out pairs of these mentees that break the dual (``s_ij > u_i + v_j``).
 
     Pairs that come within ``_NEAR`` of breaking it are taken along: prices only settle over
@@ -869,7 +917,7 @@ def _violations(
     Returns:
         None when no pair breaks the dual (the assignment is optimal); else up to ``size`` of
         the most broken or nearly broken pairs per mentee, and each mentee's best score still
-        left out after adding them.
+        left out after adding them, without and with its mentor's price taken off.
     """
     if len(rows) == 0:
         return None
@@ -879,22 +927,26 @@ def _violations(
         shape=(len(scorer.mentees), m),
     )
 
-    def work(block_rows: IntArray) -> tuple[_Edges, FloatArray]:
-        block = scorer.scores(block_rows)
+    def work(block_rows: IntArray) -> tuple[_Edges, FloatArray, FloatArray]:
+        block = scorer.units(block_rows)
         block[kept[block_rows].toarray()] = -np.inf
         excess = block - share[block_rows, None] - price
         worst = _top(excess, size)
-        near = np.take_along_axis(excess, worst, axis=1) > -_NEAR
+        near = np.take_along_axis(excess, worst, axis=1) > -_NEAR * scorer.unit
         local = np.nonzero(near)[0]
         found = _Edges(block_rows[local], worst[near], block[local, worst[near]])
         block[local, worst[near]] = -np.inf
-        return found, block.max(axis=1)
+        return found, block.max(axis=1), (block - price).max(axis=1)
 
     parts = _each_block(work, rows, m)
-    added = _Edges.concat(*(found for found, _ in parts))
+    added = _Edges.concat(*(found for found, _, _ in parts))
     if not (added.scores - share[added.rows] - price[added.columns] > _TOLERANCE).any():
         return None
-    return added, np.concatenate([left_out for _, left_out in parts])
+    return (
+        added,
+        np.concatenate([left_out for _, left_out, _ in parts]),
+        np.concatenate([bound for _, _, bound in parts]),
+    )
 
 
 def _result(scorer: _Scorer, assigned: IntArray) -> BatchResult:

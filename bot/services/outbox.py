@@ -16,18 +16,19 @@ States (``storage.models.OutboxStatus``)::
        ^                  │  ├───> BLOCKED     403, chat not found, user deactivated: never retried
        └── 429, 5xx ──────┤  ├───> FAILED      permanent error, or retries exhausted
                           │  └───> UNCERTAIN   timed out: it may or may not have arrived
-    UNCERTAIN ─claim─> SENDING (the one resend) ──> SENT | BLOCKED | FAILED
-                          └── 429, 5xx: back to UNCERTAIN, still owed its single resend
+    UNCERTAIN ─claim─> SENDING (a resend) ──> SENT | BLOCKED | FAILED | UNCERTAIN (again)
+                          └── 429, 5xx: back to UNCERTAIN, still owed its resend
 
 Timeouts and crashes: the Bot API has no idempotency key, so after a timeout nobody knows
-whether the message arrived. The row becomes UNCERTAIN and is resent once, with the same
-content, after :data:`RESEND_PAUSE`. If the resend's outcome is unknown too, the row is FAILED:
-it is not retried forever. For a mentoring relay a rare duplicate is better than a lost question.
-Rows a killed process left SENDING are treated exactly like a timeout
-(:meth:`OutboxService.recover_after_crash`). ``sent_at`` is what makes the resend count survive
-a restart: on a SENT row it is when Telegram confirmed the message; on any other row it is when
-an attempt with an unknown outcome was made, so a row with ``sent_at`` set is owed at most one
-more send.
+whether the message arrived. The row becomes UNCERTAIN and is resent with the same content
+after :data:`RESEND_PAUSE`; each further unknown outcome earns another resend after four times
+the previous pause (30 s, 2 min, 8 min), up to :data:`MAX_RESENDS`. Only then is the row
+FAILED ("outcome unknown"): it is not retried forever. For a mentoring relay a rare duplicate
+is better than a lost question, and three timeouts in a row on one message are rare (with 3 %
+of calls timing out, about one message in a million). Rows a killed process left SENDING are
+treated exactly like a timeout (:meth:`OutboxService.recover_after_crash`). The count lives in
+``unknown_outcomes``, so it survives restarts; ``sent_at`` is when Telegram confirmed a SENT
+row, or on any other row when the first attempt with an unknown outcome was made.
 
 Priorities: lower goes first. :data:`PRIORITY_INTERACTIVE` (0) for replies someone waits for,
 :data:`PRIORITY_NOTICE` for operational notices, :data:`PRIORITY_BULK` (10) for broadcasts.
@@ -56,7 +57,9 @@ PRIORITY_INTERACTIVE = 0
 PRIORITY_NOTICE = 5
 PRIORITY_BULK = 10
 RESEND_PAUSE = timedelta(seconds=30)
-"""How long an UNCERTAIN row waits before its one resend."""
+"""How long an UNCERTAIN row waits before its first resend (each next one waits 4x longer)."""
+MAX_RESENDS = 3
+"""Resends after unknown outcomes before a row is FAILED."""
 
 MEDIA_TYPES = frozenset({"photo", "voice", "document", "copy"})
 FINAL_STATUSES = frozenset({OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED})
@@ -151,8 +154,11 @@ def validate_payload(payload: Mapping[str, Any]) -> None:
     Raises:
         InvalidPayload: naming the first problem found.
     """
-    unknown = set(payload) - {"text", "buttons", "media"}
+    unknown = set(payload) - {"text", "buttons", "media", "sender", "edit"}
     _check(not unknown, f"unknown payload keys {sorted(unknown)}")
+    if "sender" in payload:
+        sender = payload["sender"]
+        _check(isinstance(sender, int) and not isinstance(sender, bool), "sender is a person id")
     _check("text" in payload or "media" in payload, "a payload needs text or media")
     if "text" in payload:
         _check(isinstance(payload["text"], str) and bool(payload["text"]), "text is empty")
@@ -165,6 +171,13 @@ def validate_payload(payload: Mapping[str, Any]) -> None:
                 _check_button(button)
     if "media" in payload:
         _check_media(payload["media"])
+    if "edit" in payload:
+        edit = payload["edit"]
+        _check(
+            isinstance(edit, dict) and isinstance(edit.get("message_id"), int),
+            "edit needs the message_id of a message we sent",
+        )
+        _check("text" in payload and "media" not in payload, "an edit replaces text only")
 
 
 def _row(
@@ -205,6 +218,7 @@ def enqueue(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     now: datetime | None = None,
+    ref: str | None = None,
 ) -> OutboxMessage:
     """Add one message to the outbox inside the caller's open transaction.
 
@@ -240,6 +254,10 @@ def enqueue(
             ``{"text", "url"}``. ``media`` (optional) is ``{"type": "photo"|"voice"|
             "document", "file_id"}`` or ``{"type": "copy", "from_chat_id", "message_id"}``,
             with an optional ``"caption"``; without one, ``text`` becomes the caption.
+            ``edit`` (optional, ``{"message_id"}``) replaces the text of a message we sent
+            to that chat instead of sending a new one (e.g. a pool offer someone took).
+            ``sender`` (optional) is the person id whose words these are: if the recipient
+            turns out to be unreachable, the sender is told it could not be delivered.
         priority: Lower goes first: :data:`PRIORITY_INTERACTIVE`, :data:`PRIORITY_NOTICE`,
             :data:`PRIORITY_BULK`.
         dedupe_key: Unique forever: a second enqueue with the same key makes the caller's
@@ -248,6 +266,8 @@ def enqueue(
         not_before: Do not send before this instant (defaults to ``now``).
         now: The current time from the caller's injected clock. Pass it: the default is the
             system clock, which a test's ManualClock does not follow.
+        ref: What the message belongs to (``"q:<question id>"``): once sent, a Telegram reply
+            to it can be traced back with :meth:`OutboxService.ref_of`.
 
     Returns:
         The new row, pending in the session (its ``id`` is set at the next flush).
@@ -265,7 +285,8 @@ def enqueue(
             dedupe_key=dedupe_key,
             not_before=not_before,
             now=now,
-        )
+        ),
+        ref=ref,
     )
     session.add(row)
     return row
@@ -279,6 +300,8 @@ def enqueue_to(
     payload: Mapping[str, Any],
     dedupe_key: str,
     now: datetime,
+    ref: str | None = None,
+    priority: int = PRIORITY_INTERACTIVE,
 ) -> bool:
     """:func:`enqueue` for a person, unless they deleted their data (no chat to write to).
 
@@ -295,6 +318,8 @@ def enqueue_to(
         payload=payload,
         dedupe_key=dedupe_key,
         now=now,
+        ref=ref,
+        priority=priority,
     )
     return True
 
@@ -350,7 +375,7 @@ def _error(text: str) -> str:
 
 
 def _waiting_status(row: OutboxMessage) -> OutboxStatus:
-    # A row that may already have arrived keeps waiting as UNCERTAIN: it is owed one resend.
+    # A row that may already have arrived keeps waiting as UNCERTAIN: it is owed a resend.
     return OutboxStatus.UNCERTAIN if row.sent_at is not None else OutboxStatus.PENDING
 
 
@@ -376,9 +401,12 @@ class OutboxService:
     ``mark_*`` methods; features call :func:`enqueue` and then :meth:`notify`.
     """
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, resend_pause: timedelta = RESEND_PAUSE
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._resend_pause = resend_pause
         self._listeners: list[Callable[[], None]] = []
 
     # -- waking the worker --------------------------------------------------------------------
@@ -472,12 +500,18 @@ class OutboxService:
 
     async def mark_sent(self, outbox_id: int, telegram_message_id: int) -> None:
         """Telegram confirmed the message: SENT, never to be sent again."""
+        await self.mark_sent_many([(outbox_id, telegram_message_id)])
+
+    async def mark_sent_many(self, confirmed: Collection[tuple[int, int]]) -> None:
+        """Several confirmations, ``(outbox id, Telegram message id)``, in one transaction."""
         async with self._db.session() as s:
-            row = await self._sending(s, outbox_id)
-            if row is not None:
-                row.status = OutboxStatus.SENT
-                row.sent_at = self._clock.now()
-                row.telegram_message_id = telegram_message_id
+            now = self._clock.now()
+            for outbox_id, telegram_message_id in confirmed:
+                row = await self._sending(s, outbox_id)
+                if row is not None:
+                    row.status = OutboxStatus.SENT
+                    row.sent_at = now
+                    row.telegram_message_id = telegram_message_id
 
     async def mark_retry(self, outbox_id: int, after: timedelta, error: str) -> None:
         """A transient failure (network, 5xx): try again ``after`` from now."""
@@ -507,12 +541,13 @@ class OutboxService:
                 row.last_error = _error(error)
 
     async def mark_uncertain(
-        self, outbox_id: int, error: str, *, resend_after: timedelta = RESEND_PAUSE
+        self, outbox_id: int, error: str, *, resend_after: timedelta | None = None
     ) -> OutboxStatus:
         """The send timed out: it may or may not have arrived.
 
-        The first time, the row becomes UNCERTAIN and is resent once after ``resend_after``.
-        If that resend's outcome is unknown too, the row is FAILED.
+        The row becomes UNCERTAIN and is resent after ``resend_after`` (default: the
+        service's resend pause; 4x longer for each earlier unknown outcome); after
+        :data:`MAX_RESENDS` resends it is FAILED.
 
         Returns:
             UNCERTAIN or FAILED (or the row's status when it was not being sent).
@@ -522,19 +557,20 @@ class OutboxService:
             if row is None:
                 current = await s.get(OutboxMessage, outbox_id)
                 return OutboxStatus.FAILED if current is None else current.status
-            self._settle_unknown(row, error, resend_after)
+            self._settle_unknown(row, error, resend_after or self._resend_pause)
             return row.status
 
     def _settle_unknown(self, row: OutboxMessage, error: str, resend_after: timedelta) -> None:
         now = self._clock.now()
-        if row.sent_at is None:
+        row.sent_at = row.sent_at or now
+        row.unknown_outcomes = (row.unknown_outcomes or 0) + 1
+        if row.unknown_outcomes <= MAX_RESENDS:
             row.status = OutboxStatus.UNCERTAIN
-            row.sent_at = now
-            row.next_attempt_at = now + resend_after
+            row.next_attempt_at = now + resend_after * 4 ** (row.unknown_outcomes - 1)
             row.last_error = _error(error)
         else:
             row.status = OutboxStatus.FAILED
-            row.last_error = _error(f"resend outcome unknown too: {error}")
+            row.last_error = _error(f"outcome unknown after {MAX_RESENDS} resends: {error}")
 
     async def mark_blocked(self, outbox_id: int, error: str) -> int:
         """The recipient is unreachable (blocked us, deleted account): BLOCKED, never retried.
@@ -554,9 +590,32 @@ class OutboxService:
             notices = 0
             if row.person_id is not None:
                 notices = await self._person_unreachable(s, row.person_id)
+                notices += await self._tell_sender(s, row)
         if notices:
             self.notify()
         return notices
+
+    async def _tell_sender(self, s: AsyncSession, row: OutboxMessage) -> int:
+        """Tell the person whose message this was that it could not be delivered."""
+        sender_id = row.payload.get("sender")
+        sender = await s.get(Person, sender_id) if isinstance(sender_id, int) else None
+        recipient = await s.get(Person, row.person_id) if row.person_id is not None else None
+        if sender is None or sender.telegram_id is None or recipient is None:
+            return 0
+        lang = sender.language
+        name = recipient.display_name or Safe(t(lang, "outbox.someone", id=recipient.id))
+        return int(
+            await enqueue_once(
+                s,
+                now=self._clock.now(),
+                chat_id=sender.telegram_id,
+                person_id=sender.id,
+                kind="undeliverable",
+                payload={"text": t(lang, "outbox.undeliverable", name=name)},
+                priority=PRIORITY_NOTICE,
+                dedupe_key=f"undeliverable:{row.id}",
+            )
+        )
 
     async def _person_unreachable(self, s: AsyncSession, person_id: int) -> int:
         person = await s.get(Person, person_id)
@@ -614,7 +673,7 @@ class OutboxService:
                 row.status = _waiting_status(row)
                 row.attempts -= 1
 
-    async def recover_after_crash(self, *, resend_after: timedelta = RESEND_PAUSE) -> int:
+    async def recover_after_crash(self, *, resend_after: timedelta | None = None) -> int:
         """Settle rows a killed process left SENDING, exactly as if their send had timed out.
 
         Call it once at start, before the worker runs, and only from the one process that sends
@@ -633,7 +692,9 @@ class OutboxService:
             ).all()
             for row in rows:
                 self._settle_unknown(
-                    row, "interrupted: the process stopped mid-send", resend_after
+                    row,
+                    "interrupted: the process stopped mid-send",
+                    resend_after or self._resend_pause,
                 )
             failed = sum(row.status == OutboxStatus.FAILED for row in rows)
         if rows:
@@ -647,6 +708,16 @@ class OutboxService:
         async with self._db.read() as s:
             row = await s.get(OutboxMessage, outbox_id)
             return None if row is None else _record(row)
+
+    async def ref_of(self, chat_id: int, telegram_message_id: int) -> str | None:
+        """What the message we sent as ``telegram_message_id`` to ``chat_id`` belongs to."""
+        async with self._db.read() as s:
+            return await s.scalar(
+                select(OutboxMessage.ref).where(
+                    OutboxMessage.chat_id == chat_id,
+                    OutboxMessage.telegram_message_id == telegram_message_id,
+                )
+            )
 
     async def stats(self) -> dict[OutboxStatus, int]:
         """How many rows are in each status (every status present, zero included)."""

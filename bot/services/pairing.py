@@ -40,6 +40,7 @@ from bot.services.programmes import (
     active_person_id,
     require_coordinator,
 )
+from bot.services.stats import audit
 from bot.services.timezones import utc_offset_hours
 from storage.database import Database
 from storage.models import (
@@ -123,11 +124,35 @@ class BatchProposal:
 
 
 @dataclass(frozen=True)
+class Exclusion:
+    """A coordinator's "never pair these two" in one programme."""
+
+    programme_id: int
+    programme_name: str
+    mentor: MemberCard
+    mentee: MemberCard
+    paired_now: bool  # an exclusion ends no pair: an active one goes on until someone ends it
+
+
+@dataclass(frozen=True)
+class ExclusionList:
+    """A programme's exclusions, mentees in the order they joined."""
+
+    programme_id: int
+    programme_name: str
+    exclusions: tuple[Exclusion, ...]
+
+
+@dataclass(frozen=True)
 class Suggestion:
-    """A mentor proposed for a mentee, with the score's reasons."""
+    """A mentor proposed for a mentee, with the score's reasons and what their card shows
+    (never a username or a phone number)."""
 
     mentor: MemberCard
     score: Score
+    stage: str | None = None
+    languages: tuple[str, ...] = ()
+    bio: str | None = None
 
 
 def reason_text(lang: str, reasons: tuple[Reason, ...]) -> str:
@@ -251,6 +276,7 @@ class PairingService:
                 reasons=reasons,
                 score=score,
             )
+            audit(s, programme_id, coordinator_id, "pair", mentee_id, {"mentor": mentor_id})
             return await _pair_view(s, pairing)
 
     async def form_in(
@@ -400,6 +426,7 @@ class PairingService:
                 )
                 if is_coordinator is None:
                     raise PairingRefused(Refusal.NOT_YOURS)
+                audit(s, pairing.programme_id, person_id, "unpair", pairing.mentee_id)
             if pairing.status == PairingStatus.ENDED:
                 raise PairingRefused(Refusal.ALREADY_ENDED)
             pairing.status = PairingStatus.ENDED
@@ -493,8 +520,23 @@ class PairingService:
         mentors = list((await self._members(s, programme_id, Role.MENTOR)).values())
         constraints = await self._constraints(s, programme_id, mentee_id)
         best = suggest(mentee, [c for c, _ in mentors], weights, constraints, limit=limit)
-        cards = {card.person_id: card for _, card in mentors}
-        return mentee_card, [Suggestion(cards[mid], score) for mid, score in best]
+        found = {card.person_id: (candidate, card) for candidate, card in mentors}
+        rows = await s.execute(
+            select(Profile.person_id, Profile.bio).where(
+                Profile.person_id.in_([mid for mid, _ in best])
+            )
+        )
+        bios: dict[int, str | None] = {person_id: bio for person_id, bio in rows}
+        return mentee_card, [
+            Suggestion(
+                found[mid][1],
+                score,
+                stage=found[mid][0].stage,
+                languages=tuple(sorted(found[mid][0].languages)),
+                bio=bios.get(mid),
+            )
+            for mid, score in best
+        ]
 
     async def propose_batch(self, by_telegram_id: int, programme_id: int) -> BatchProposal:
         """The best whole-programme assignment for every waiting mentee (nothing is saved)."""
@@ -522,6 +564,36 @@ class PairingService:
         )
         unmatched = tuple((mentees[mid][1], why) for mid, why in sorted(result.unmatched.items()))
         return BatchProposal(programme_id, pairs, unmatched)
+
+    async def describe_batch(
+        self,
+        by_telegram_id: int,
+        programme_id: int,
+        pairs: list[tuple[int, int]],
+        unmatched: list[tuple[int, str]],
+    ) -> BatchProposal:
+        """A proposal the coordinator has edited, scored again (nothing is saved).
+
+        Args:
+            by_telegram_id: The coordinator.
+            programme_id: The programme.
+            pairs: ``(mentor_id, mentee_id)`` as they stand now.
+            unmatched: ``(mentee_id, reason code)`` for the mentees left without a mentor.
+
+        Raises:
+            NotCoordinator: The person does not coordinate this programme.
+        """
+        async with self._db.read() as s:
+            await require_coordinator(s, by_telegram_id, programme_id)
+            ids = {pid for pair in pairs for pid in pair} | {mid for mid, _ in unmatched}
+            found = await self._candidates(s, Person.id.in_(ids))
+            proposed = []
+            for mentor_id, mentee_id in pairs:
+                fit = await self.score_in(s, programme_id, mentor_id, mentee_id)
+                if fit is not None:
+                    proposed.append(ProposedPair(found[mentor_id][1], found[mentee_id][1], fit))
+            left = tuple((found[mid][1], code) for mid, code in unmatched if mid in found)
+            return BatchProposal(programme_id, tuple(proposed), left)
 
     async def apply_batch(
         self, by_telegram_id: int, programme_id: int, pairs: list[tuple[int, int]]
@@ -553,6 +625,7 @@ class PairingService:
                     formed.append(await _pair_view(s, pairing))
                 except PairingRefused as refusal:
                     skipped.append((mentor_id, mentee_id, refusal.reason))
+            audit(s, programme_id, coordinator_id, "match_approve", None, {"formed": len(formed)})
         return formed, skipped
 
     async def score_in(
@@ -672,3 +745,191 @@ class PairingService:
             excluded=frozenset((a, b) for a, b in excluded),
             previous=frozenset((a, b) for a, b in previous),
         )
+
+    # -- exclusions -------------------------------------------------------------------------
+
+    async def members(
+        self, by_telegram_id: int, programme_id: int, role: Role
+    ) -> list[MemberCard]:
+        """The onboarded members of a programme in one role, for a coordinator to pick from."""
+        async with self._db.read() as s:
+            await require_coordinator(s, by_telegram_id, programme_id)
+            return await self._cards(
+                s, _in_role(programme_id, role), Person.onboarded_at.is_not(None)
+            )
+
+    async def mentors_to_exclude(
+        self, by_telegram_id: int, programme_id: int, mentee_id: int
+    ) -> tuple[MemberCard, list[MemberCard]]:
+        """A mentee of the programme, and its mentors not excluded for that mentee yet.
+
+        Raises:
+            NotCoordinator: when the caller does not coordinate this programme.
+            PairingRefused: ``not_members`` when ``mentee_id`` is no mentee of it.
+        """
+        async with self._db.read() as s:
+            await require_coordinator(s, by_telegram_id, programme_id)
+            await self._check_role(s, programme_id, mentee_id, Role.MENTEE)
+            [mentee] = await self._cards(s, Person.id == mentee_id)
+            excluded = select(PairingExclusion.mentor_id).where(
+                PairingExclusion.programme_id == programme_id,
+                PairingExclusion.mentee_id == mentee_id,
+            )
+            mentors = await self._cards(
+                s,
+                _in_role(programme_id, Role.MENTOR),
+                Person.onboarded_at.is_not(None),
+                Person.id.not_in(excluded),
+            )
+            return mentee, mentors
+
+    async def exclusion_preview(
+        self, by_telegram_id: int, programme_id: int, mentor_id: int, mentee_id: int
+    ) -> Exclusion:
+        """What ``exclude`` would save, for the coordinator to confirm (nothing is written).
+
+        Raises:
+            NotCoordinator: when the caller does not coordinate this programme.
+            PairingRefused: ``not_members`` unless they are a mentor and a mentee of it.
+        """
+        async with self._db.read() as s:
+            await require_coordinator(s, by_telegram_id, programme_id)
+            return await self._exclusion_in(s, programme_id, mentor_id, mentee_id)
+
+    async def exclude(
+        self, by_telegram_id: int, programme_id: int, mentor_id: int, mentee_id: int
+    ) -> Exclusion:
+        """Never pair these two in this programme (saving it twice changes nothing).
+
+        An active pair of the two is not ended: ending a pair tells both people, which is a
+        decision the coordinator takes with ``/unpair``, not a side effect.
+
+        Raises:
+            NotCoordinator: when the caller does not coordinate this programme.
+            PairingRefused: ``not_members`` unless they are a mentor and a mentee of it.
+        """
+        async with self._db.session() as s:
+            coordinator_id = await require_coordinator(s, by_telegram_id, programme_id)
+            exclusion = await self._exclusion_in(s, programme_id, mentor_id, mentee_id)
+            key = (programme_id, mentor_id, mentee_id)
+            if await s.get(PairingExclusion, key, with_for_update=True) is None:
+                s.add(
+                    PairingExclusion(
+                        programme_id=programme_id,
+                        mentor_id=mentor_id,
+                        mentee_id=mentee_id,
+                        created_by=coordinator_id,
+                        created_at=self._clock.now(),
+                    )
+                )
+                try:
+                    async with s.begin_nested():
+                        await s.flush()
+                except IntegrityError:
+                    pass  # a double tap saved it a moment ago: the wish holds all the same
+            audit(s, programme_id, coordinator_id, "exclude", mentee_id, {"mentor": mentor_id})
+            return exclusion
+
+    async def exclusions(self, by_telegram_id: int, programme_id: int) -> ExclusionList:
+        """The programme's exclusions, for its coordinators.
+
+        Raises:
+            NotCoordinator: when the caller does not coordinate this programme.
+        """
+        async with self._db.read() as s:
+            await require_coordinator(s, by_telegram_id, programme_id)
+            return await self._exclusion_list(s, programme_id)
+
+    async def remove_exclusion(
+        self, by_telegram_id: int, programme_id: int, mentor_id: int, mentee_id: int
+    ) -> tuple[bool, ExclusionList]:
+        """Let these two be paired again.
+
+        Returns:
+            Whether there was such an exclusion to remove, and the programme's exclusions now.
+
+        Raises:
+            NotCoordinator: when the caller does not coordinate this programme.
+        """
+        async with self._db.session() as s:
+            await require_coordinator(s, by_telegram_id, programme_id)
+            found = await s.get(PairingExclusion, (programme_id, mentor_id, mentee_id))
+            if found is not None:
+                await s.delete(found)
+                await s.flush()
+            return found is not None, await self._exclusion_list(s, programme_id)
+
+    async def _exclusion_in(
+        self, s: AsyncSession, programme_id: int, mentor_id: int, mentee_id: int
+    ) -> Exclusion:
+        await self._check_members(s, programme_id, mentor_id, mentee_id)
+        programme = await s.get(Programme, programme_id)
+        assert programme is not None  # the memberships just checked point at it
+        cards = {
+            c.person_id: c for c in await self._cards(s, Person.id.in_((mentor_id, mentee_id)))
+        }
+        paired = await s.scalar(
+            select(Pairing.id).where(
+                Pairing.programme_id == programme_id,
+                Pairing.mentor_id == mentor_id,
+                Pairing.mentee_id == mentee_id,
+                Pairing.status == PairingStatus.ACTIVE,
+            )
+        )
+        return Exclusion(
+            programme.id, programme.name, cards[mentor_id], cards[mentee_id], paired is not None
+        )
+
+    async def _exclusion_list(self, s: AsyncSession, programme_id: int) -> ExclusionList:
+        programme = await s.get(Programme, programme_id)
+        assert programme is not None
+        rows = (
+            await s.execute(
+                select(PairingExclusion.mentor_id, PairingExclusion.mentee_id)
+                .where(PairingExclusion.programme_id == programme_id)
+                .order_by(PairingExclusion.created_at, PairingExclusion.mentee_id)
+            )
+        ).all()
+        ids = {i for row in rows for i in row}
+        cards = {c.person_id: c for c in await self._cards(s, Person.id.in_(ids))}
+        active = set(
+            (
+                await s.execute(
+                    select(Pairing.mentor_id, Pairing.mentee_id).where(
+                        Pairing.programme_id == programme_id,
+                        Pairing.status == PairingStatus.ACTIVE,
+                        Pairing.mentee_id.in_([mentee for _, mentee in rows]),
+                    )
+                )
+            ).tuples()
+        )
+        exclusions = tuple(
+            Exclusion(
+                programme.id,
+                programme.name,
+                cards[mentor],
+                cards[mentee],
+                (mentor, mentee) in active,
+            )
+            for mentor, mentee in rows
+        )
+        return ExclusionList(programme.id, programme.name, exclusions)
+
+    async def _cards(self, s: AsyncSession, *which: ColumnElement[bool]) -> list[MemberCard]:
+        """Name and field of the people matching ``which``, by id; never contact details."""
+        rows = await s.execute(
+            select(Person.id, Person.display_name, Profile.field)
+            .outerjoin(Profile, Profile.person_id == Person.id)
+            .where(*which)
+            .order_by(Person.id)
+        )
+        return [MemberCard(pid, name or "—", field) for pid, name, field in rows]
+
+
+def _in_role(programme_id: int, role: Role) -> ColumnElement[bool]:
+    """People who are members of the programme in ``role``."""
+    return Person.id.in_(
+        select(Membership.person_id).where(
+            Membership.programme_id == programme_id, Membership.role == role
+        )
+    )

@@ -7,6 +7,7 @@ known by.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.clock import Clock
+from bot.services.checkins import plan_after_consent, plan_after_onboarding, replan
 from bot.services.pairing import tell_pair_ended
 from bot.services.profile import (
     CAPACITIES,
@@ -30,20 +32,31 @@ from bot.services.profile import (
 )
 from storage.database import Database
 from storage.models import (
+    CheckIn,
     ConversationDraft,
     ConversationState,
+    Flag,
+    Goal,
+    GoalNote,
+    GratitudeNote,
     GroupNotice,
     InviteCode,
     Membership,
     OutboxMessage,
+    OutboxStatus,
     Pairing,
     PairingStatus,
     Person,
     PersonStatus,
     Profile,
     Programme,
+    Question,
+    QuestionMessage,
     Role,
+    Schedule,
 )
+
+_INVITE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 class NotRegistered(Exception):
@@ -208,7 +221,7 @@ class PeopleService:
 
     async def find_invite(self, code: str) -> InviteView | None:
         """The programme and role an active invite code opens, or None."""
-        if not code or len(code) > 32:
+        if not _INVITE_SHAPE.fullmatch(code):  # what a t.me deep link can carry
             return None
         async with self._db.read() as s:
             row = (
@@ -308,6 +321,7 @@ class PeopleService:
                 person.profile = Profile(interests=[], languages=[], updated_at=now)
                 s.add(person)
                 await s.flush()
+                await plan_after_consent(s, person.id, now)
             if invite is not None:
                 await self._join(s, person, invite.programme_id, invite.role)
             if telegram_id in self._coordinator_ids:
@@ -332,14 +346,15 @@ class PeopleService:
             )
         )
         if exists is None:
+            now = self._clock.now()
             s.add(
                 Membership(
-                    person_id=person.id,
-                    programme_id=programme_id,
-                    role=role,
-                    joined_at=self._clock.now(),
+                    person_id=person.id, programme_id=programme_id, role=role, joined_at=now
                 )
             )
+            if person.onboarded_at is not None:  # a new role later on: its prompts too
+                await s.flush()
+                await plan_after_onboarding(s, person.id, [role], now)
 
     async def choose_role(self, telegram_id: int, role: Role) -> PersonView:
         """Join the default programme as mentee or mentor (people without an invite)."""
@@ -392,6 +407,8 @@ class PeopleService:
                     profile.quiet_start, profile.quiet_end = value
                 case Step.INTERESTS | Step.LANGUAGES:
                     raise InvalidChoice(step)  # multi-choice steps go through toggle()
+            if step in (Step.TIMEZONE, Step.DAY, Step.HOUR, Step.QUIET) and person.onboarded_at:
+                await replan(s, person.id, now)  # the next check-in moves with the setting
             # Touch only the row that changed: one UPDATE per answer, not two.
             if step in (Step.NAME, Step.TIMEZONE):
                 person.updated_at = now
@@ -422,6 +439,8 @@ class PeopleService:
             person = await self._require(s, telegram_id)
             if person.onboarded_at is None:
                 person.onboarded_at = person.updated_at = self._clock.now()
+                roles = [m.role for m in person.memberships]
+                await plan_after_onboarding(s, person.id, roles, person.onboarded_at)
             return _view(person)
 
     async def set_language(self, telegram_id: int, language: str) -> PersonView:
@@ -471,6 +490,15 @@ class PeopleService:
             await self._end_pairs_of(s, person)
             # Messages addressed to them hold their chat id and words meant for them.
             await s.execute(delete(OutboxMessage).where(OutboxMessage.person_id == person.id))
+            # ... and their own words still on the way to someone else (a send in flight
+            # may still arrive; its outcome is then simply not recorded).
+            await s.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.status.not_in((OutboxStatus.SENT, OutboxStatus.FAILED)),
+                    OutboxMessage.payload["sender"].as_integer() == person.id,
+                )
+            )
+            await _delete_exchange_of(s, person.id)
             if person.profile is not None:
                 await s.delete(person.profile)
             person.telegram_id = None
@@ -504,6 +532,24 @@ class PeopleService:
                 return False
             s.add(GroupNotice(chat_id=chat_id, notified_at=self._clock.now()))
             return True
+
+
+async def _delete_exchange_of(s: AsyncSession, person_id: int) -> None:
+    """What the person wrote or was written in the exchange: questions they asked (with
+    their threads), their words in other threads, notes sent or received, their goals, their
+    check-ins and schedules, and flags about them."""
+    await s.execute(delete(Question).where(Question.mentee_id == person_id))
+    await s.execute(delete(QuestionMessage).where(QuestionMessage.author_id == person_id))
+    await s.execute(
+        delete(GratitudeNote).where(
+            (GratitudeNote.sender_id == person_id) | (GratitudeNote.recipient_id == person_id)
+        )
+    )
+    await s.execute(delete(GoalNote).where(GoalNote.author_id == person_id))
+    await s.execute(delete(Goal).where(Goal.mentee_id == person_id))
+    await s.execute(delete(CheckIn).where(CheckIn.person_id == person_id))
+    await s.execute(delete(Schedule).where(Schedule.person_id == person_id))
+    await s.execute(delete(Flag).where(Flag.person_id == person_id))
 
 
 def _require_choice(value: object, choices: Any) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.i18n import t
+from bot.services.outbox import PRIORITY_NOTICE, enqueue_once
 from storage.database import Database
 from storage.models import InviteCode, Membership, Person, PersonStatus, Programme, Role
 
@@ -233,5 +236,44 @@ class ProgrammeService:
                 raise ValueError(f"pairing_mode must be one of {PAIRING_MODES}")
             if not 1 <= new.answer_hours <= 24 * 14:
                 raise ValueError("answer_hours must be between 1 and 336")
-            programme.settings = new.to_json()
+            programme.settings = {**programme.settings, **new.to_json()}  # keep other keys
             return await self._view(s, programme)
+
+
+async def tell_coordinators(
+    s: AsyncSession,
+    programme_id: int,
+    key: str,
+    dedupe: str,
+    now: datetime,
+    *,
+    kind: str = "coordinator_notice",
+    **values: object,
+) -> int:
+    """Tell every reachable coordinator of the programme ``key`` in their own language, once
+    per ``dedupe`` key each (a repeated call adds nothing). Returns how many were queued."""
+    coordinators = await s.scalars(
+        select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.programme_id == programme_id,
+            Membership.role == Role.COORDINATOR,
+            Membership.deactivated_at.is_(None),
+            Person.telegram_id.is_not(None),
+            Person.status.in_((PersonStatus.ACTIVE, PersonStatus.PAUSED)),
+        )
+    )
+    queued = 0
+    for coordinator in coordinators:
+        assert coordinator.telegram_id is not None
+        queued += await enqueue_once(
+            s,
+            dedupe_key=f"{dedupe}:{coordinator.id}",
+            chat_id=coordinator.telegram_id,
+            person_id=coordinator.id,
+            kind=kind,
+            payload={"text": t(coordinator.language, key, **values)},
+            now=now,
+            priority=PRIORITY_NOTICE,
+        )
+    return queued

@@ -1,12 +1,16 @@
 """Mentee-choice programmes: a mentee asks one of the suggested mentors; the mentor decides.
 
-Flow: ``choices`` offers the mentee up to three mentors (cards, never contact details) →
+Flow: ``choices`` offers the mentee up to three mentors of one programme (cards, never contact
+details); a mentee free to choose in several programmes is first asked which one →
 ``request`` writes a pending request and sends the mentor the mentee's card with *Accept* /
-*Decline* / *Ask for more* → ``decide`` forms the pair (both introduced), or declines (the
-mentee is offered others), or asks the mentee for more about themselves. ``sweep`` runs every
-minute over the requests whose ``next_check_at`` has come: halfway to the deadline the mentor
-is reminded once; at the deadline the request expires, the mentee is offered other mentors
-and the programme's coordinators are told.
+*Decline* / *Ask for more* → ``decide`` forms the pair (both introduced) or declines (the
+mentee is offered others). *Ask for more* is a short exchange while the request waits:
+``ask_mentee`` relays the mentor's question with a *Reply* button, ``answer_mentor`` relays the
+mentee's answer back together with the three answer buttons again; ``check_open`` tells either
+side, before they write, whether the request is still theirs to write about. ``sweep`` runs
+every minute over the requests whose ``next_check_at`` has come: halfway to the deadline the
+mentor is reminded once; at the deadline the request expires, the mentee is offered other
+mentors and the programme's coordinators are told.
 
 A mentee has at most one pending request at a time, so no mentor is asked in parallel for the
 same person; a mentor's capacity is checked again when they accept.
@@ -32,7 +36,12 @@ from bot.services.pairing import (
     Suggestion,
     reason_text,
 )
-from bot.services.programmes import NotCoordinator, ProgrammeSettings, active_person_id
+from bot.services.programmes import (
+    NotCoordinator,
+    ProgrammeSettings,
+    active_person_id,
+    tell_coordinators,
+)
 from storage.database import Database
 from storage.models import (
     Membership,
@@ -46,18 +55,38 @@ from storage.models import (
     Role,
 )
 
-Decision = Literal["accept", "decline", "more"]
+Decision = Literal["accept", "decline"]
+Side = Literal["mentor", "mentee"]
+RELAY_MAX = 1000  # characters of one question or answer relayed between the two
+
+
+def relay_problem(text: str | None) -> Literal["not_text", "empty", "too_long"] | None:
+    """What is wrong with a question or answer to relay, or None when it can go."""
+    if text is None:
+        return "not_text"
+    if not text.strip():
+        return "empty"
+    return "too_long" if len(text.strip()) > RELAY_MAX else None
+
+
+@dataclass(frozen=True)
+class ProgrammeChoice:
+    """A programme a mentee may choose a mentor in."""
+
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
 class MentorChoices:
     """What ``/findmentor`` shows: where the mentee stands, and the mentors they may ask."""
 
-    state: Literal["choose", "has_mentor", "pending", "not_choice"]
+    state: Literal["choose", "pick", "has_mentor", "pending", "not_choice"]
     programme_id: int | None
     programme_name: str
     suggestions: tuple[Suggestion, ...]
     pending_mentor: str | None = None
+    programmes: tuple[ProgrammeChoice, ...] = ()  # for ``pick``: where the mentee may choose
 
 
 @dataclass(frozen=True)
@@ -79,44 +108,85 @@ class RequestService:
         self._clock = clock
         self._pairing = pairing
 
-    async def _choice_membership(
+    async def _choice_programmes(
         self, s: AsyncSession, person_id: int
-    ) -> tuple[Programme, bool] | None:
-        """The mentee's first mentee-choice programme, and whether they have a mentor there."""
+    ) -> list[tuple[Programme, bool]]:
+        """The mentee's mentee-choice programmes, oldest first, and whether each has a mentor."""
         programmes = await s.scalars(
             select(Programme)
             .join(Membership, Membership.programme_id == Programme.id)
             .where(Membership.person_id == person_id, Membership.role == Role.MENTEE)
             .order_by(Programme.id)
         )
-        for programme in programmes:
-            if ProgrammeSettings.from_json(programme.settings).pairing_mode != "choice":
-                continue
-            active = await s.scalar(
-                select(Pairing.id).where(
-                    Pairing.programme_id == programme.id,
+        chosen = [
+            p
+            for p in programmes
+            if ProgrammeSettings.from_json(p.settings).pairing_mode == "choice"
+        ]
+        if not chosen:
+            return []
+        paired = set(
+            await s.scalars(
+                select(Pairing.programme_id).where(
+                    Pairing.programme_id.in_([p.id for p in chosen]),
                     Pairing.mentee_id == person_id,
                     Pairing.status == PairingStatus.ACTIVE,
                 )
             )
-            return programme, active is not None
-        return None
+        )
+        return [(p, p.id in paired) for p in chosen]
 
-    async def choices(self, mentee_telegram_id: int) -> MentorChoices:
-        """The mentors this mentee may ask now (or why they cannot ask anyone)."""
+    async def _choice_membership(
+        self, s: AsyncSession, person_id: int, programme_id: int
+    ) -> tuple[Programme, bool]:
+        """One of the mentee's choice programmes, and whether they have a mentor there.
+
+        Raises:
+            PairingRefused: ``not_members`` when the mentee may not choose in that programme.
+        """
+        for programme, has_mentor in await self._choice_programmes(s, person_id):
+            if programme.id == programme_id:
+                return programme, has_mentor
+        raise PairingRefused(Refusal.NOT_MEMBERS)
+
+    async def choices(
+        self, mentee_telegram_id: int, programme_id: int | None = None
+    ) -> MentorChoices:
+        """The mentors this mentee may ask now (or why they cannot ask anyone).
+
+        Without ``programme_id`` the mentee's one open choice programme is used; when several
+        are open the answer is ``pick``, listing them.
+
+        Raises:
+            PairingRefused: ``not_members`` when ``programme_id`` is not one of the mentee's
+                choice programmes (a forged or stale button).
+        """
         async with self._db.read() as s:
-            person_id = await active_person_id(s, mentee_telegram_id)
-            found = await self._choice_membership(s, person_id)
-            if found is None:
-                return MentorChoices("not_choice", None, "", ())
-            programme, has_mentor = found
-            if has_mentor:
-                return MentorChoices("has_mentor", programme.id, programme.name, ())
+            try:
+                person_id = await active_person_id(s, mentee_telegram_id)
+            except NotCoordinator:
+                raise PairingRefused(Refusal.NOT_MEMBERS) from None
+            if programme_id is not None:
+                candidates = [await self._choice_membership(s, person_id, programme_id)]
+            else:
+                every = await self._choice_programmes(s, person_id)
+                if not every:
+                    return MentorChoices("not_choice", None, "", ())
+                # Programmes where they already have a mentor are not worth a question.
+                candidates = [(p, False) for p, paired in every if not paired] or every[:1]
             pending = await self._pending_of(s, person_id)
             if pending is not None:
+                # One request at a time, whichever programme it is in.
                 mentor = await s.get(Person, pending.mentor_id)
                 name = mentor.display_name if mentor and mentor.display_name else "—"
-                return MentorChoices("pending", programme.id, programme.name, (), name)
+                first = candidates[0][0]
+                return MentorChoices("pending", first.id, first.name, (), name)
+            if len(candidates) > 1:
+                listed = tuple(ProgrammeChoice(p.id, p.name) for p, _ in candidates)
+                return MentorChoices("pick", None, "", (), programmes=listed)
+            programme, has_mentor = candidates[0]
+            if has_mentor:
+                return MentorChoices("has_mentor", programme.id, programme.name, ())
             _, best = await self._pairing.suggest_in(s, programme.id, person_id)
             return MentorChoices("choose", programme.id, programme.name, tuple(best))
 
@@ -142,10 +212,7 @@ class RequestService:
                 mentee_id = await active_person_id(s, mentee_telegram_id)
             except NotCoordinator:
                 raise PairingRefused(Refusal.NOT_MEMBERS) from None
-            found = await self._choice_membership(s, mentee_id)
-            if found is None or found[0].id != programme_id:
-                raise PairingRefused(Refusal.NOT_MEMBERS)
-            programme, has_mentor = found
+            programme, has_mentor = await self._choice_membership(s, mentee_id, programme_id)
             if has_mentor:
                 raise PairingRefused(Refusal.HAS_MENTOR)
             if await self._pending_of(s, mentee_id) is not None:
@@ -195,24 +262,13 @@ class RequestService:
         """
         now = self._clock.now()
         async with self._db.session() as s:
-            try:
-                mentor_id = await active_person_id(s, mentor_telegram_id)
-            except NotCoordinator:
-                raise PairingRefused(Refusal.NOT_YOURS) from None
-            request = await s.get(PairingRequest, request_id, with_for_update=True)
-            if request is None or request.mentor_id != mentor_id:
-                raise PairingRefused(Refusal.NOT_YOURS)
-            if request.status != RequestStatus.PENDING or request.expires_at <= now:
-                raise PairingRefused(Refusal.ALREADY_ENDED)
-            mentor = await s.get(Person, request.mentor_id)
-            mentee = await s.get(Person, request.mentee_id)
-            assert mentor is not None and mentee is not None
+            request, mentor, mentee = await self._open(s, mentor_telegram_id, request_id, "mentor")
             if decision == "accept":
-                fit = await self._pairing.score_in(s, request.programme_id, mentor_id, mentee.id)
+                fit = await self._pairing.score_in(s, request.programme_id, mentor.id, mentee.id)
                 await self._pairing.form_in(
                     s,
                     request.programme_id,
-                    mentor_id,
+                    mentor.id,
                     mentee.id,
                     origin=PairingOrigin.CHOICE,
                     created_by=mentee.id,
@@ -221,12 +277,104 @@ class RequestService:
                     score=fit.value if fit else None,
                 )
                 request.status, request.decided_at = RequestStatus.ACCEPTED, now
-            elif decision == "decline":
+            else:
                 request.status, request.decided_at = RequestStatus.DECLINED, now
                 self._tell(s, mentee, "request.declined", mentor, f"declined:{request.id}", now)
+            return _view(request, mentor, mentee)
+
+    async def _open(
+        self, s: AsyncSession, telegram_id: int, request_id: int, side: Side, *, lock: bool = True
+    ) -> tuple[PairingRequest, Person, Person]:
+        """A pending request of which this person is the ``side``, with its mentor and mentee.
+
+        ``lock`` takes the request's row (PostgreSQL) so that a decision and a relay, or two
+        decisions, cannot both see it pending; a mere look leaves it off.
+
+        Raises:
+            PairingRefused: ``not_yours`` for anyone else and unknown ids (so that nobody learns
+                which requests exist), ``already_ended`` once it is decided or expired.
+        """
+        try:
+            person_id = await active_person_id(s, telegram_id)
+        except NotCoordinator:
+            raise PairingRefused(Refusal.NOT_YOURS) from None
+        request = await s.get(PairingRequest, request_id, with_for_update=lock)
+        if request is None:
+            raise PairingRefused(Refusal.NOT_YOURS)
+        if person_id != (request.mentor_id if side == "mentor" else request.mentee_id):
+            raise PairingRefused(Refusal.NOT_YOURS)
+        # The sweep may not have run yet: a request past its deadline is over all the same.
+        if request.status != RequestStatus.PENDING or request.expires_at <= self._clock.now():
+            raise PairingRefused(Refusal.ALREADY_ENDED)
+        mentor = await s.get(Person, request.mentor_id)
+        mentee = await s.get(Person, request.mentee_id)
+        assert mentor is not None and mentee is not None  # foreign keys, cascading deletes
+        return request, mentor, mentee
+
+    async def check_open(self, telegram_id: int, request_id: int, side: Side) -> RequestView:
+        """The request, when this person may still write about it as its ``side``.
+
+        Raises:
+            PairingRefused: see ``_open``.
+        """
+        async with self._db.read() as s:
+            return _view(*await self._open(s, telegram_id, request_id, side, lock=False))
+
+    async def ask_mentee(
+        self, mentor_telegram_id: int, request_id: int, question: str, *, message_key: int
+    ) -> RequestView:
+        """Relay the mentor's question to the mentee, with a *Reply* button.
+
+        Args:
+            mentor_telegram_id: Who asks; must be the request's mentor.
+            request_id: The pending request.
+            question: What the mentor wants to know (see ``relay_problem``).
+            message_key: The id of the mentor's message, so one message is relayed once.
+
+        Raises:
+            PairingRefused: see ``_open``.
+            ValueError: when ``relay_problem`` finds the question unfit.
+        """
+        return await self._relay(mentor_telegram_id, request_id, question, message_key, "mentor")
+
+    async def answer_mentor(
+        self, mentee_telegram_id: int, request_id: int, answer: str, *, message_key: int
+    ) -> RequestView:
+        """Relay the mentee's answer to the mentor, with *Accept* / *Decline* / *Ask for more*.
+
+        Raises:
+            PairingRefused: see ``_open``.
+            ValueError: when ``relay_problem`` finds the answer unfit.
+        """
+        return await self._relay(mentee_telegram_id, request_id, answer, message_key, "mentee")
+
+    async def _relay(
+        self, telegram_id: int, request_id: int, text: str, message_key: int, side: Side
+    ) -> RequestView:
+        problem = relay_problem(text)
+        if problem is not None:
+            raise ValueError(problem)
+        text, now = text.strip(), self._clock.now()
+        async with self._db.session() as s:
+            request, mentor, mentee = await self._open(s, telegram_id, request_id, side)
+            # Names only: the two have not agreed to pair, so no username or phone travels.
+            if side == "mentor":
+                whom, lang = mentee, mentee.language
+                body = t(lang, "request.question", name=mentor.display_name or "—", question=text)
+                reply = {"text": t(lang, "request.reply"), "callback_data": f"rq:y:{request.id}"}
+                buttons = [[reply]]
             else:
-                dedupe = f"more:{request.id}:{now.isoformat()}"
-                self._tell(s, mentee, "request.more", mentor, dedupe, now)
+                whom, lang = mentor, mentor.language
+                body = t(lang, "request.answer", name=mentee.display_name or "—", answer=text)
+                buttons = _answer_buttons(lang, request.id)
+            enqueue_to(
+                s,
+                whom,
+                kind="pair_request_more",
+                payload={"text": body, "buttons": buttons},
+                dedupe_key=f"request:more:{request.id}:{side}:{message_key}",
+                now=now,
+            )
             return _view(request, mentor, mentee)
 
     def _tell(
@@ -267,7 +415,16 @@ class RequestService:
                 if request.expires_at <= now:
                     request.status, request.decided_at = RequestStatus.EXPIRED, now
                     self._tell(s, asker, "request.expired", asked, f"expired:{request.id}", now)
-                    await self._tell_coordinators(s, request, asked, asker, now)
+                    await tell_coordinators(
+                        s,
+                        request.programme_id,
+                        "request.expired_coordinator",
+                        f"request:expired:{request.id}",
+                        now,
+                        kind="pair_request_expired",
+                        mentor=asked.display_name or "—",
+                        mentee=asker.display_name or "—",
+                    )
                 else:
                     request.reminded_at, request.next_check_at = now, request.expires_at
                     self._remind(s, request, asked, asker, now)
@@ -293,35 +450,6 @@ class RequestService:
             dedupe_key=f"request:reminder:{request.id}",
             now=now,
         )
-
-    async def _tell_coordinators(
-        self,
-        s: AsyncSession,
-        request: PairingRequest,
-        mentor: Person,
-        mentee: Person,
-        now: datetime,
-    ) -> None:
-        coordinators = await s.scalars(
-            select(Person)
-            .join(Membership, Membership.person_id == Person.id)
-            .where(
-                Membership.programme_id == request.programme_id,
-                Membership.role == Role.COORDINATOR,
-                Person.telegram_id.is_not(None),
-            )
-        )
-        for coordinator in coordinators:
-            names = {"mentor": mentor.display_name or "—", "mentee": mentee.display_name or "—"}
-            text = t(coordinator.language, "request.expired_coordinator", **names)
-            enqueue_to(
-                s,
-                coordinator,
-                kind="pair_request_expired",
-                payload={"text": text},
-                dedupe_key=f"request:expired:{request.id}:{coordinator.id}",
-                now=now,
-            )
 
 
 def _answer_buttons(lang: str, request_id: int) -> list[list[dict[str, str]]]:
