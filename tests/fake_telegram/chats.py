@@ -292,18 +292,24 @@ class FakeUser(FakeChat):
                 f"within {timeout}s"
             ) from None
 
-    def block(self) -> None:
-        """Blocks the bot: sends now fail with 403 and the bot gets a my_chat_member update."""
-        self._set_blocked(True)
+    def block(self, *, notify: bool = True) -> None:
+        """Blocks the bot: sends now fail with 403 and the bot gets a my_chat_member update.
+
+        ``notify=False`` leaves that update out (it can be lost, e.g. when the account is
+        deleted): the bot then learns of the block only from a failed send.
+        """
+        self._set_blocked(True, notify=notify)
 
     def unblock(self) -> None:
         """Unblocks the bot (a my_chat_member update from kicked back to member)."""
         self._set_blocked(False)
 
-    def _set_blocked(self, blocked: bool) -> None:
+    def _set_blocked(self, blocked: bool, *, notify: bool = True) -> None:
         if self.blocked == blocked:
             return
         self.blocked = blocked
+        if not notify:
+            return
         old, new = ("member", "kicked") if blocked else ("kicked", "member")
         self._api.enqueue(
             "my_chat_member",
