@@ -23,8 +23,9 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.context import PreceptorContext
 from bot.i18n import t
+from bot.services.conversations import InTransaction
 from bot.services.people import PersonView
-from handlers.ui import language_for, person_of, say, user_of
+from handlers.ui import language_for, say, user_of
 
 Step = Callable[[Update, PreceptorContext, PersonView, dict[str, Any]], Awaitable[None]]
 ReplyHook = Callable[[Update, PreceptorContext, PersonView], Awaitable[bool]]
@@ -63,21 +64,36 @@ async def finish(context: PreceptorContext, user_id: int) -> None:
     await context.services.conversations.update_draft(user_id, compose=None)
 
 
+def finishing(context: PreceptorContext, user_id: int) -> InTransaction:
+    """``finish`` as a step of the transaction that stores what the person wrote."""
+    return context.services.conversations.draft_change(user_id, compose=None)
+
+
 async def expected(context: PreceptorContext, user_id: int) -> dict[str, Any] | None:
     """What the person's next message is for, or None."""
-    draft = await context.services.conversations.draft(user_id)
+    return _expected_in(await context.services.conversations.draft(user_id))
+
+
+def _expected_in(draft: dict[str, Any]) -> dict[str, Any] | None:
     compose = draft.get("compose")
     return compose if isinstance(compose, dict) and compose.get("kind") in _STEPS else None
 
 
+async def _person_and_step(
+    update: Update, context: PreceptorContext
+) -> tuple[PersonView | None, dict[str, Any] | None]:
+    """Who wrote and what their next message is for, in one read."""
+    person, draft = await context.services.people.lookup_with_draft(user_of(update).id)
+    return person, _expected_in(draft) if person is not None else None
+
+
 async def on_message(update: Update, context: PreceptorContext) -> None:
     """Any non-command message in a private chat outside onboarding."""
-    person = await person_of(update, context)
+    person, compose = await _person_and_step(update, context)
     lang = language_for(update, context, person)
     if person is None:
         await say(update, t(lang, "start.first"))
         return
-    compose = await expected(context, user_of(update).id)
     if compose is not None:
         await _STEPS[compose["kind"]](update, context, person, compose)
         return
@@ -89,10 +105,10 @@ async def on_message(update: Update, context: PreceptorContext) -> None:
 
 async def cancel(update: Update, context: PreceptorContext) -> None:
     """``/cancel`` outside onboarding: forget what was expected, if anything."""
-    person = await person_of(update, context)
+    person, compose = await _person_and_step(update, context)
     lang = language_for(update, context, person)
     user_id = user_of(update).id
-    if person is not None and await expected(context, user_id) is not None:
+    if compose is not None:
         await finish(context, user_id)
         await say(update, t(lang, "cancel.done"))
         return

@@ -174,7 +174,6 @@ async def _take(
         buttons = [(t(lang, "qa.media_send"), "qa:s"), (t(lang, "qa.media_cancel"), "qa:x")]
         await say(update, t(lang, "qa.media_warning"), keyboard(buttons))
         return
-    await compose.finish(context, person.telegram_id)
     await say(update, await _deliver(context, person, target, content, warned=warned))
 
 
@@ -193,22 +192,29 @@ async def _deliver(
     *,
     warned: bool,
 ) -> str:
-    """Hand ``content`` to the service; the confirmation (or refusal) to show the person."""
+    """Hand ``content`` to the service; the confirmation (or refusal) to show the person.
+
+    The compose step ends in the same transaction that stores the message, so a failure
+    keeps the step (the person can send again) and a success never leaves it behind.
+    """
     lang = person.language
     questions = context.services.questions
+    user_id = person.telegram_id
+    done = compose.finishing(context, user_id)
     try:
         if target["to"] == "pair":
-            await questions.ask(person.telegram_id, target["id"], content, warned=warned)
+            await questions.ask(user_id, target["id"], content, warned=warned, also=done)
             text = t(lang, "qa.sent", name=target["name"])
         elif target["to"] == "pool":
             _, count = await questions.ask_pool(
-                person.telegram_id, target["id"], content, warned=warned
+                user_id, target["id"], content, warned=warned, also=done
             )
             text = t(lang, "qa.sent_pool", count=count) if count else t(lang, "qa.pool_empty")
         else:
-            await questions.reply(person.telegram_id, target["id"], content, warned=warned)
+            await questions.reply(user_id, target["id"], content, warned=warned, also=done)
             text = t(lang, "qa.reply_sent")
     except QuestionRefused as refusal:
+        await compose.finish(context, user_id)  # that target is gone: nothing to wait for
         return t(lang, f"qa.refused.{refusal.reason}")
     context.services.outbox.notify()
     return text
@@ -282,7 +288,6 @@ async def _send_held(update: Update, context: PreceptorContext, person: PersonVi
     if held is None or held["kind"] != "qa_media":
         await query.answer(t(person.language, "stale_button"), show_alert=True)
         return
-    await compose.finish(context, person.telegram_id)
     content = Content.from_json(held["content"])
     await settle(query, await _deliver(context, person, held["target"], content, warned=True))
 

@@ -147,6 +147,33 @@ async def test_cancel_while_writing(bot: BotHarness) -> None:
     await bruno.nothing_more()
 
 
+async def test_a_question_that_could_not_be_stored_can_be_sent_again(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The step ends in the transaction that stores the question: a failure keeps both."""
+    ana, bruno = await _world(bot)
+    await ana.send("/ask")
+    await ana.receive()
+    questions = bot.services.questions
+    relay = questions._relay
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(questions, "_relay", broken)
+    await ana.send(QUESTION)
+    assert await ana.receive_text() == t("en", "error.generic")
+    async with bot.services.db.read() as s:
+        assert (await s.scalars(select(Question))).all() == []
+    monkeypatch.setattr(questions, "_relay", relay)
+    await ana.send(QUESTION)  # still the question, not "what can I do for you"
+    assert await ana.receive_text() == t("en", "qa.sent", name="Bruno")
+    assert "How do I present a case" in (await bruno.receive(timeout=10)).plain_text
+    await ana.send("just chatting")  # and now the step is over
+    assert await ana.receive_text() == t("en", "unknown.message")
+    await _question(bot)
+
+
 async def test_a_long_question_is_split_at_telegram_limits(bot: BotHarness) -> None:
     ana, bruno = await _world(bot)
     long_text = ("word " * 819) + "end"  # 4,098 characters: over the limit with the header

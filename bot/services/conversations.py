@@ -8,15 +8,20 @@ awaiting a tap).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from storage.database import Database
 from storage.models import ConversationDraft, ConversationState
 
 ConversationKey = tuple[int, int]
+InTransaction = Callable[[AsyncSession], Awaitable[None]]
+"""Extra work a service runs inside its own write transaction (see ``draft_change``)."""
 
 
 class ConversationStore:
@@ -69,20 +74,38 @@ class ConversationStore:
     async def update_draft(self, user_id: int, **values: Any) -> dict[str, Any]:
         """Merge ``values`` into the draft; a None value removes that key."""
         async with self._db.session() as s:
-            row = await s.get(ConversationDraft, user_id)
-            data = dict(row.data) if row is not None else {}
-            for key, value in values.items():
-                if value is None:
-                    data.pop(key, None)
-                else:
-                    data[key] = value
-            if row is None:
-                s.add(ConversationDraft(user_id=user_id, data=data, updated_at=self._clock.now()))
-            else:
-                row.data, row.updated_at = data, self._clock.now()
-            return data
+            return await _merge_draft(s, user_id, values, self._clock.now())
+
+    def draft_change(self, user_id: int, **values: Any) -> InTransaction:
+        """``update_draft(user_id, **values)`` as a step of someone else's transaction.
+
+        A feature that stores what a step collected passes this to its service, so that the
+        step is over exactly when its result is stored: never one without the other.
+        """
+
+        async def apply(s: AsyncSession) -> None:
+            await _merge_draft(s, user_id, values, self._clock.now())
+
+        return apply
 
     async def clear_draft(self, user_id: int) -> None:
         """Forget the draft."""
         async with self._db.session() as s:
             await s.execute(delete(ConversationDraft).where(ConversationDraft.user_id == user_id))
+
+
+async def _merge_draft(
+    s: AsyncSession, user_id: int, values: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    row = await s.get(ConversationDraft, user_id)
+    data = dict(row.data) if row is not None else {}
+    for key, value in values.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    if row is None:
+        s.add(ConversationDraft(user_id=user_id, data=data, updated_at=now))
+    else:
+        row.data, row.updated_at = data, now
+    return data

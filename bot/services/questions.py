@@ -29,9 +29,11 @@ from typing import Any, Literal
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.i18n import t
+from bot.services.conversations import InTransaction
 from bot.services.outbox import PRIORITY_NOTICE, enqueue_to
 from bot.services.programmes import (
     NotCoordinator,
@@ -180,9 +182,14 @@ class QuestionService:
         self._clock = clock
 
     async def asking(self, telegram_id: int) -> Asking:
-        """The mentors this person can ask now, and the pools open to them."""
+        """The mentors this person can ask now, and the pools open to them (none for
+        someone who is not registered)."""
+        person_id = (
+            select(Person.id)
+            .where(Person.telegram_id == telegram_id, Person.status != PersonStatus.DELETED)
+            .scalar_subquery()
+        )
         async with self._db.read() as s:
-            person_id = await _person_id(s, telegram_id)
             rows = await s.execute(
                 select(Pairing.id, Pairing.programme_id, Person.display_name)
                 .join(Person, Person.id == Pairing.mentor_id)
@@ -206,28 +213,48 @@ class QuestionService:
             )
 
     async def ask(
-        self, telegram_id: int, pairing_id: int, content: Content, *, warned: bool = False
+        self,
+        telegram_id: int,
+        pairing_id: int,
+        content: Content,
+        *,
+        warned: bool = False,
+        also: InTransaction | None = None,
     ) -> QuestionView:
         """A new question to the mentor of this (active) pair.
+
+        ``also`` runs in the same transaction (the compose step that collected the question
+        ends exactly when the question is stored).
 
         Raises:
             QuestionRefused: ``not_yours`` when the pair is not this mentee's active pair.
         """
         now = self._clock.now()
+        mentee_row, mentor_row = aliased(Person), aliased(Person)
         async with self._db.session() as s:
-            person_id = await _person_id(s, telegram_id)
-            pairing = await s.get(Pairing, pairing_id)
-            if (
-                pairing is None
-                or pairing.mentee_id != person_id
-                or pairing.status != PairingStatus.ACTIVE
-            ):
+            # The pair, its programme's answer time and both people: one statement.
+            found = (
+                await s.execute(
+                    select(Pairing, Programme.settings, mentee_row, mentor_row)
+                    .join(Programme, Programme.id == Pairing.programme_id)
+                    .join(mentee_row, mentee_row.id == Pairing.mentee_id)
+                    .join(mentor_row, mentor_row.id == Pairing.mentor_id)
+                    .where(
+                        Pairing.id == pairing_id,
+                        Pairing.status == PairingStatus.ACTIVE,
+                        mentee_row.telegram_id == telegram_id,
+                        mentee_row.status != PersonStatus.DELETED,
+                    )
+                )
+            ).first()
+            if found is None:
                 raise QuestionRefused("not_yours")
-            hours = await _answer_hours(s, pairing.programme_id)
+            pairing, settings, mentee, mentor = found
+            hours = ProgrammeSettings.from_json(settings or {}).answer_hours
             question = Question(
                 programme_id=pairing.programme_id,
                 pairing_id=pairing.id,
-                mentee_id=person_id,
+                mentee_id=mentee.id,
                 mentor_id=pairing.mentor_id,
                 pool=False,
                 status=QuestionStatus.OPEN,
@@ -239,7 +266,6 @@ class QuestionService:
             )
             s.add(question)
             await s.flush()
-            mentee, mentor = await _people(s, person_id, pairing.mentor_id)
             message = await _add_message(s, question, mentee, content, now)
             lang = mentor.language
             self._relay(
@@ -253,10 +279,18 @@ class QuestionService:
                 sender=mentee,
                 now=now,
             )
+            if also is not None:
+                await also(s)
             return _view(question, mentee, mentor, "mentee", content, hours)
 
     async def ask_pool(
-        self, telegram_id: int, programme_id: int, content: Content, *, warned: bool = False
+        self,
+        telegram_id: int,
+        programme_id: int,
+        content: Content,
+        *,
+        warned: bool = False,
+        also: InTransaction | None = None,
     ) -> tuple[QuestionView, int]:
         """A question, without the mentee's name, to every available mentor in their field.
 
@@ -297,6 +331,8 @@ class QuestionService:
             )
             view = _view(question, mentee, None, "mentee", content, hours)
             if not mentors:
+                if also is not None:
+                    await also(s)
                 return view, 0
             s.add(question)
             await s.flush()
@@ -316,6 +352,8 @@ class QuestionService:
                     now=now,
                     ref=f"pool:{question.id}",
                 )
+            if also is not None:
+                await also(s)
             return _view(question, mentee, None, "mentee", content, hours), len(mentors)
 
     async def take(self, telegram_id: int, question_id: int) -> QuestionView:
@@ -402,7 +440,13 @@ class QuestionService:
             return bool(question.media_warned & bit)
 
     async def reply(
-        self, telegram_id: int, question_id: int, content: Content, *, warned: bool = False
+        self,
+        telegram_id: int,
+        question_id: int,
+        content: Content,
+        *,
+        warned: bool = False,
+        also: InTransaction | None = None,
     ) -> QuestionView:
         """Add a message to the thread and relay it to the other side.
 
@@ -451,6 +495,8 @@ class QuestionService:
                 sender=author,
                 now=now,
             )
+            if also is not None:
+                await also(s)
             return _view(question, mentee, mentor, side, content, hours)
 
     async def check_open(self, telegram_id: int, question_id: int) -> None:
@@ -488,36 +534,47 @@ class QuestionService:
 
     async def of_person(self, telegram_id: int, *, limit: int = 15) -> list[QuestionView]:
         """The person's questions, asked or to answer, newest first."""
+        person_id = (
+            select(Person.id)
+            .where(Person.telegram_id == telegram_id, Person.status != PersonStatus.DELETED)
+            .scalar_subquery()
+        )
+        mentee, mentor = aliased(Person), aliased(Person)
+        opening = (
+            select(func.min(QuestionMessage.id))
+            .where(QuestionMessage.question_id == Question.id)
+            .correlate(Question)
+            .scalar_subquery()
+        )
         async with self._db.read() as s:
-            person_id = await _person_id(s, telegram_id)
-            questions = (
-                await s.scalars(
-                    select(Question)
-                    .where(or_(Question.mentee_id == person_id, Question.mentor_id == person_id))
-                    .order_by(Question.created_at.desc(), Question.id.desc())
-                    .limit(limit)
+            # Each question with both names, its programme's answer time and its opening
+            # message (the preview): one statement.
+            rows = await s.execute(
+                select(
+                    Question,
+                    person_id,
+                    mentee.display_name,
+                    mentor.display_name,
+                    Programme.settings,
+                    QuestionMessage,
                 )
-            ).all()
-            # Each question's opening message, all in one query (the previews).
-            firsts = await s.scalars(
-                select(QuestionMessage).where(
-                    QuestionMessage.id.in_(
-                        select(func.min(QuestionMessage.id))
-                        .where(QuestionMessage.question_id.in_([q.id for q in questions]))
-                        .group_by(QuestionMessage.question_id)
-                    )
-                )
+                .join(mentee, mentee.id == Question.mentee_id)
+                .outerjoin(mentor, mentor.id == Question.mentor_id)
+                .join(Programme, Programme.id == Question.programme_id)
+                .outerjoin(QuestionMessage, QuestionMessage.id == opening)
+                .where(or_(Question.mentee_id == person_id, Question.mentor_id == person_id))
+                .order_by(Question.created_at.desc(), Question.id.desc())
+                .limit(limit)
             )
-            opening = {message.question_id: message for message in firsts}
             views = []
-            for question in questions:  # people and programmes repeat: the session caches them
-                mentee, mentor = await _people(s, question.mentee_id, question.mentor_id)
+            for question, me, mentee_name, mentor_name, settings, first in rows:
                 side: Literal["mentee", "mentor"] = (
-                    "mentee" if question.mentee_id == person_id else "mentor"
+                    "mentee" if question.mentee_id == me else "mentor"
                 )
-                hours = await _answer_hours(s, question.programme_id)
-                first = _content_of(opening.get(question.id))
-                views.append(_view(question, mentee, mentor, side, first, hours))
+                hours = ProgrammeSettings.from_json(settings or {}).answer_hours
+                views.append(
+                    _view(question, mentee_name, mentor_name, side, _content_of(first), hours)
+                )
             return views
 
     async def median_answer_seconds(self, programme_id: int) -> float | None:
@@ -745,16 +802,21 @@ def _content_of(message: QuestionMessage | None) -> Content | None:
 
 def _view(
     question: Question,
-    mentee: Person,
-    mentor: Person | None,
+    mentee: Person | str | None,
+    mentor: Person | str | None,
     side: Literal["mentee", "mentor"],
     content: Content | None,
     hours: int,
 ) -> QuestionView:
+    """What the person sees of a question; the people as rows or just their names."""
+    mentee_name = mentee.display_name if isinstance(mentee, Person) else mentee
+    mentor_name = mentor.display_name if isinstance(mentor, Person) else mentor
     if side == "mentee":
-        other = (mentor.display_name if mentor else None) or ""
+        other = mentor_name or ""
+    elif question.pool:
+        other = ""  # the asker of a pool question stays anonymous
     else:
-        other = "" if question.pool else (mentee.display_name or "—")
+        other = mentee_name or "—"
     preview = ""
     if content is not None:
         preview = (content.text or "").strip().split("\n")[0][:60] or f"[{content.kind}]"
