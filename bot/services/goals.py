@@ -24,12 +24,15 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.i18n import t
@@ -304,6 +307,75 @@ def _name(person: Person) -> str:
     return person.display_name or "—"
 
 
+# Goals listed to their mentee and mentor (dropped ones are gone), active first by due date.
+_LISTED = Goal.status != GoalStatus.DROPPED
+_GOAL_ORDER = (case((Goal.status == GoalStatus.ACTIVE, 0), else_=1), Goal.due_on, Goal.id)
+# The newest text note of the goal in the same row.
+_LATEST_NOTE = (
+    select(GoalNote.text)
+    .where(GoalNote.goal_id == Goal.id, GoalNote.text.is_not(None))
+    .order_by(GoalNote.id.desc())
+    .limit(1)
+    .correlate(Goal)
+    .scalar_subquery()
+)
+
+# The statements of ``/goals``, built once and run with parameters (building one costs more
+# CPU than running it). Each starts from the acting person — by Telegram id, never a deleted
+# one — so an unknown or deleted person gets no row at all (refused, as before), and someone
+# without goals or mentees a single row of Nones.
+
+# ``mine``: (person id, goal, latest note); no goal: a single row with None.
+_MINE = (
+    select(Person.id, Goal, _LATEST_NOTE)
+    .select_from(Person)
+    .outerjoin(Goal, (Goal.mentee_id == Person.id) & _LISTED)
+    .where(Person.telegram_id == bindparam("telegram_id"), Person.status != PersonStatus.DELETED)
+    .order_by(*_GOAL_ORDER)
+)
+
+
+def _mentor_query(chosen: ColumnElement[bool]) -> Select[tuple[Any, ...]]:
+    """``for_mentor``: (pairing id, mentee id, mentee name, goal, latest note) for each active
+    pair of the mentor, oldest first, with the goals of that pair's programme joined for the
+    pairs where ``chosen`` holds (None for the others and for a mentor without mentees)."""
+    mentor, mentee = aliased(Person, name="mentor"), aliased(Person, name="mentee")
+    return (
+        select(Pairing.id, mentee.id, mentee.display_name, Goal, _LATEST_NOTE)
+        .select_from(mentor)
+        .outerjoin(
+            Pairing, (Pairing.mentor_id == mentor.id) & (Pairing.status == PairingStatus.ACTIVE)
+        )
+        .outerjoin(mentee, mentee.id == Pairing.mentee_id)
+        .outerjoin(
+            Goal,
+            (Goal.mentee_id == Pairing.mentee_id)
+            & (Goal.programme_id == Pairing.programme_id)
+            & _LISTED
+            & chosen,
+        )
+        .where(
+            mentor.telegram_id == bindparam("telegram_id"),
+            mentor.status != PersonStatus.DELETED,
+        )
+        .order_by(Pairing.started_at, Pairing.id, *_GOAL_ORDER)
+    )
+
+
+_OTHERS = aliased(Pairing, name="others")
+# The goals of the mentee asked for (``mentee_id``) ...
+_MENTEE_CHOSEN = _mentor_query(Pairing.mentee_id == bindparam("mentee_id"))
+# ... or of the mentor's only mentee, shown at once.
+_ONLY_MENTEE = _mentor_query(
+    select(func.count())
+    .select_from(_OTHERS)
+    .where(_OTHERS.mentor_id == Pairing.mentor_id, _OTHERS.status == PairingStatus.ACTIVE)
+    .correlate(Pairing)
+    .scalar_subquery()
+    == 1
+)
+
+
 class GoalService:
     """Goals and their notes, one transaction per call."""
 
@@ -380,30 +452,17 @@ class GoalService:
         )
         return {goal_id: text for goal_id, text in notes}  # the newest wins
 
-    async def _listed(
-        self, s: AsyncSession, mentee_id: int, programme_id: int | None = None
-    ) -> tuple[GoalView, ...]:
-        """Active goals by due date, then the latest finished ones; dropped goals are gone."""
-        query = select(Goal).where(Goal.mentee_id == mentee_id, Goal.status != GoalStatus.DROPPED)
-        if programme_id is not None:
-            query = query.where(Goal.programme_id == programme_id)
-        goals = list(
-            await s.scalars(
-                query.order_by(
-                    case((Goal.status == GoalStatus.ACTIVE, 0), else_=1),
-                    Goal.due_on,
-                    Goal.id,
-                )
-            )
-        )
-        active = [g for g in goals if g.status == GoalStatus.ACTIVE]
+    @staticmethod
+    def _shown(rows: Iterable[tuple[Goal, str | None]]) -> tuple[GoalView, ...]:
+        """Active goals as given (by due date), then the latest finished ones."""
+        listed = list(rows)
+        active = [(g, note) for g, note in listed if g.status == GoalStatus.ACTIVE]
         done = sorted(
-            (g for g in goals if g.status == GoalStatus.DONE),
-            key=lambda g: (g.done_at or g.updated_at, g.id),
+            ((g, note) for g, note in listed if g.status == GoalStatus.DONE),
+            key=lambda row: (row[0].done_at or row[0].updated_at, row[0].id),
             reverse=True,
         )[:DONE_SHOWN]
-        notes = await self._last_notes(s, [g.id for g in active + done])
-        return tuple(_view(g, notes.get(g.id)) for g in active + done)
+        return tuple(_view(g, note) for g, note in active + done)
 
     # -- the mentee ----------------------------------------------------------------------
 
@@ -461,10 +520,18 @@ class GoalService:
             return _view(goal)
 
     async def mine(self, telegram_id: int) -> tuple[GoalView, ...]:
-        """The mentee's goals: active first (soonest due first), then the latest done."""
+        """The mentee's goals: active first (soonest due first), then the latest done.
+
+        One statement: the person outer-joined with their goals and each one's latest note.
+
+        Raises:
+            GoalRefused: ``not_yours`` when nobody (any more) has this Telegram id.
+        """
         async with self._db.read() as s:
-            person = await self._person(s, telegram_id)
-            return await self._listed(s, person.id)
+            rows = (await s.execute(_MINE, {"telegram_id": telegram_id})).all()
+            if not rows:
+                raise GoalRefused("not_yours")
+            return self._shown((goal, note) for _, goal, note in rows if goal is not None)
 
     async def goal(self, telegram_id: int, goal_id: int) -> GoalView:
         """One of the mentee's own goals.
@@ -544,30 +611,40 @@ class GoalService:
     async def for_mentor(self, telegram_id: int, mentee_id: int | None = None) -> MentorGoals:
         """The mentor's mentees and the goals of ``mentee_id`` (or of the only one).
 
+        One statement: the mentor outer-joined with their active pairs, each mentee's name
+        and, for the chosen mentee only, the goals of that pair's programme.
+
         Raises:
             GoalRefused: ``not_yours`` when ``mentee_id`` is not this mentor's mentee now.
         """
+        query, params = (
+            (_ONLY_MENTEE, {"telegram_id": telegram_id})
+            if mentee_id is None
+            else (_MENTEE_CHOSEN, {"telegram_id": telegram_id, "mentee_id": mentee_id})
+        )
         async with self._db.read() as s:
-            mentor = await self._person(s, telegram_id)
-            pairs = (
-                await s.execute(
-                    select(Pairing.programme_id, Person)
-                    .join(Person, Person.id == Pairing.mentee_id)
-                    .where(Pairing.mentor_id == mentor.id, Pairing.status == PairingStatus.ACTIVE)
-                    .order_by(Pairing.started_at, Pairing.id)
-                )
-            ).all()
-            mentees = tuple((p.id, _name(p)) for _, p in pairs)
-            if mentee_id is None and len(pairs) == 1:
-                mentee_id = pairs[0][1].id
+            rows = (await s.execute(query, params)).all()
+            if not rows:
+                raise GoalRefused("not_yours")
+            pairs: dict[int, tuple[int, str]] = {}  # pairing id -> mentee, oldest pair first
+            goals: dict[int, list[tuple[Goal, str | None]]] = {}
+            for pairing_id, person_id, name, goal, note in rows:
+                if pairing_id is None:
+                    continue  # a mentor without mentees: the one row has no pair
+                pairs.setdefault(pairing_id, (person_id, name or "—"))
+                if goal is not None:
+                    goals.setdefault(pairing_id, []).append((goal, note))
+            mentees = tuple(pairs.values())
+            if mentee_id is None and len(mentees) == 1:
+                mentee_id = mentees[0][0]
             if mentee_id is None:
                 return MentorGoals(mentees, None)
-            found = [(programme, p) for programme, p in pairs if p.id == mentee_id]
+            found = [pid for pid, (person_id, _) in pairs.items() if person_id == mentee_id]
             if not found:
                 raise GoalRefused("not_yours")
-            programme_id, mentee = found[0]
-            goals = await self._listed(s, mentee.id, programme_id)
-            return MentorGoals(mentees, MenteeGoals(mentee.id, _name(mentee), goals))
+            chosen_id, chosen_name = pairs[found[0]]
+            shown = self._shown(goals.get(found[0], ()))
+            return MentorGoals(mentees, MenteeGoals(chosen_id, chosen_name, shown))
 
     async def _mentored_goal(
         self, s: AsyncSession, telegram_id: int, goal_id: int

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -216,6 +216,78 @@ async def _pair_view(s: AsyncSession, pairing: Pairing) -> PairView:
         status=pairing.status,
         reasons=_reasons_from_json(pairing.reasons),
     )
+
+
+# The two sides of a pair in ``_pairs_query``.
+_MENTOR = aliased(Person, name="mentor")
+_MENTEE = aliased(Person, name="mentee")
+
+
+def _pairs_query(*where: ColumnElement[bool]) -> Select[tuple[Any, ...]]:
+    """The pairs matching ``where``, oldest first: each pairing joined with both people and
+    the programme, so a list of pairs is ONE statement however many pairs there are.
+
+    Conditions on the people themselves go through ``_MENTOR`` and ``_MENTEE``.
+    """
+    mentor, mentee = _MENTOR, _MENTEE
+    return (
+        select(
+            Pairing.id,
+            Pairing.programme_id,
+            Programme.name,
+            mentor.id,
+            mentor.display_name,
+            mentee.id,
+            mentee.display_name,
+            Pairing.status,
+            Pairing.reasons,
+        )
+        .join(mentor, mentor.id == Pairing.mentor_id)
+        .join(mentee, mentee.id == Pairing.mentee_id)
+        .join(Programme, Programme.id == Pairing.programme_id)
+        .where(*where)
+        .order_by(Pairing.started_at, Pairing.id)
+    )
+
+
+_ACTIVE = Pairing.status == PairingStatus.ACTIVE
+# Built once, run with parameters: building a statement costs more CPU than running it.
+_PAIRS_OF: dict[Role, Select[tuple[Any, ...]]] = {
+    role: _pairs_query(side.telegram_id == bindparam("telegram_id"), _ACTIVE)
+    for role, side in ((Role.MENTOR, _MENTOR), (Role.MENTEE, _MENTEE))
+}
+_PROGRAMME_PAIRS = _pairs_query(Pairing.programme_id == bindparam("programme_id"), _ACTIVE)
+
+
+async def _pair_views(
+    s: AsyncSession, query: Select[tuple[Any, ...]], params: dict[str, Any]
+) -> list[PairView]:
+    """The pairs a ``_pairs_query`` finds with ``params``, as their views."""
+    rows = await s.execute(query, params)
+    return [
+        PairView(
+            id=pairing_id,
+            programme_id=programme_id,
+            programme_name=programme_name,
+            mentor_id=mentor_id,
+            mentor_name=mentor_name or "—",
+            mentee_id=mentee_id,
+            mentee_name=mentee_name or "—",
+            status=status,
+            reasons=_reasons_from_json(reasons or []),
+        )
+        for (
+            pairing_id,
+            programme_id,
+            programme_name,
+            mentor_id,
+            mentor_name,
+            mentee_id,
+            mentee_name,
+            status,
+            reasons,
+        ) in rows.tuples()
+    ]
 
 
 async def tell_pair_ended(s: AsyncSession, pairing: Pairing, person_id: int) -> None:
@@ -440,32 +512,20 @@ class PairingService:
             return await _pair_view(s, pairing)
 
     async def pairs_of(self, telegram_id: int, *, as_role: Role) -> list[PairView]:
-        """The active pairs where this person is the mentor (or the mentee)."""
-        mentor, mentee = aliased(Person), aliased(Person)
-        side = mentor if as_role == Role.MENTOR else mentee
+        """The active pairs where this person is the mentor (or the mentee).
+
+        One statement: the person is matched by Telegram id inside the join, so ``/mymentor``
+        and ``/mymentees`` cost the same whatever the number of mentees.
+        """
+        query = _PAIRS_OF[Role.MENTOR if as_role == Role.MENTOR else Role.MENTEE]
         async with self._db.read() as s:
-            pairings = await s.scalars(
-                select(Pairing)
-                .join(mentor, mentor.id == Pairing.mentor_id)
-                .join(mentee, mentee.id == Pairing.mentee_id)
-                .where(side.telegram_id == telegram_id, Pairing.status == PairingStatus.ACTIVE)
-                .order_by(Pairing.started_at)
-            )
-            return [await _pair_view(s, p) for p in pairings]
+            return await _pair_views(s, query, {"telegram_id": telegram_id})
 
     async def programme_pairs(self, by_telegram_id: int, programme_id: int) -> list[PairView]:
         """The active pairs of a programme, for its coordinators."""
         async with self._db.read() as s:
             await require_coordinator(s, by_telegram_id, programme_id)
-            pairings = await s.scalars(
-                select(Pairing)
-                .where(
-                    Pairing.programme_id == programme_id,
-                    Pairing.status == PairingStatus.ACTIVE,
-                )
-                .order_by(Pairing.started_at)
-            )
-            return [await _pair_view(s, p) for p in pairings]
+            return await _pair_views(s, _PROGRAMME_PAIRS, {"programme_id": programme_id})
 
     async def set_away(self, telegram_id: int, until: date | None) -> None:
         """A mentor is away until ``until`` (inclusive); None means back now."""
