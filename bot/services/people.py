@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -180,6 +180,21 @@ def _view(person: Person) -> PersonView:
     )
 
 
+# The lookups every update makes, built once (building a select costs more CPU than running
+# it) and run with the Telegram id as a parameter.
+_PERSON = (
+    select(Person)
+    .where(Person.telegram_id == bindparam("telegram_id"))
+    .options(joinedload(Person.profile), joinedload(Person.memberships))
+)
+_PERSON_AND_DRAFT = (
+    select(Person, ConversationDraft.data)
+    .outerjoin(ConversationDraft, ConversationDraft.user_id == Person.telegram_id)
+    .where(Person.telegram_id == bindparam("telegram_id"))
+    .options(joinedload(Person.profile), joinedload(Person.memberships))
+)
+
+
 class PeopleService:
     """Consent, onboarding answers, preferences and deletion for one person at a time."""
 
@@ -255,11 +270,7 @@ class PeopleService:
 
     async def _load(self, s: AsyncSession, telegram_id: int) -> Person | None:
         # One round trip: the profile and memberships come joined to the person.
-        result = await s.execute(
-            select(Person)
-            .where(Person.telegram_id == telegram_id)
-            .options(joinedload(Person.profile), joinedload(Person.memberships))
-        )
+        result = await s.execute(_PERSON, {"telegram_id": telegram_id})
         return result.unique().scalar_one_or_none()
 
     async def _require(self, s: AsyncSession, telegram_id: int) -> Person:
@@ -283,12 +294,7 @@ class PeopleService:
         memberships and draft joined), not one per table.
         """
         async with self._db.read() as s:
-            result = await s.execute(
-                select(Person, ConversationDraft.data)
-                .outerjoin(ConversationDraft, ConversationDraft.user_id == Person.telegram_id)
-                .where(Person.telegram_id == telegram_id)
-                .options(joinedload(Person.profile), joinedload(Person.memberships))
-            )
+            result = await s.execute(_PERSON_AND_DRAFT, {"telegram_id": telegram_id})
             # One row per membership, all for the same person: keep the first.
             row = result.unique(lambda r: id(r[0])).first()
             if row is not None:
