@@ -3,11 +3,15 @@
 Flow:
     ``start()`` launches one asyncio task. It waits for ``notify()`` (features call
     ``services.outbox.notify()`` after committing an :func:`~bot.services.outbox.enqueue`), or
-    one second, then asks the database whether anything is due (a read on the due index) and
-    claims it (:meth:`~bot.services.outbox.OutboxService.claim_due`). Claimed rows are grouped
-    by chat; each chat gets a task that sends its rows one after the other, so one chat never has
-    two sends in flight and keeps its order, while up to ``concurrency`` chats are sent to at
-    once. Chats with a send in flight are left out of the next claims.
+    one second. Woken by ``notify()`` it claims at once
+    (:meth:`~bot.services.outbox.OutboxService.claim_due`, one ``UPDATE … RETURNING``); on the
+    one-second poll, when nothing said there is work, it first asks whether anything is due (a
+    read on the due index, which on SQLite does not take the single write lock). Claimed rows are
+    grouped by chat; each chat gets a task that sends its rows one after the other, so one chat
+    never has two sends in flight and keeps its order, while up to ``concurrency`` chats are sent
+    to at once. Chats with a send in flight are left out of the next claims. When a chat's sends
+    finish, the worker claims again only if rows may be waiting for it: a claim was cut short by
+    ``batch``, or left this chat's rows out because it was busy.
 
 Rate limits: the ``bot`` is the Application's ``ExtBot``, so PTB's ``AIORateLimiter`` (app.py)
 paces all sends to ~30/s and already waits out and retries a 429 a few times. Telegram's
@@ -320,6 +324,10 @@ class DeliveryWorker:
         self._slots = asyncio.Semaphore(concurrency)
         self._bulk_slots = asyncio.Semaphore(bulk_concurrency or max(1, concurrency // 2))
         self._wake = asyncio.Event()
+        # A claim was wanted while ``batch`` rows were out: claim when a chat finishes.
+        self._more = False
+        # Chats a claim left out while they were busy: their due rows may be waiting.
+        self._held: set[int] = set()
         self._stopping = False
         self._loop: asyncio.Task[None] | None = None
         self._chats: dict[int, asyncio.Task[None]] = {}
@@ -338,7 +346,7 @@ class DeliveryWorker:
         if self._loop is not None:
             raise RuntimeError("the delivery worker was already started")
         self._unsubscribe = self._outbox.subscribe(self.notify)
-        self._wake.set()  # whatever became due while we were down goes out now
+        # The loop's first pass looks for whatever became due while we were down.
         self._loop = asyncio.create_task(self._run(), name="delivery-worker")
         log.info("delivery_started")
 
@@ -368,23 +376,41 @@ class DeliveryWorker:
     # -- the loop -----------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        told = False  # whether something said there is work (or the poll must find out)
         while not self._stopping:
+            # Cleared before claiming: a notify() that arrives while the claim runs is kept,
+            # and claims again right after it.
             self._wake.clear()
             try:
-                await self._claim()
+                await self._claim(probe=not told)
             except Exception:
                 log.exception("delivery_claim_failed")
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+            except TimeoutError:
+                told = False
+            else:
+                told = True
 
-    async def _claim(self) -> None:
-        while not self._stopping and self._claimed < self._batch:
-            if not await self._outbox.has_due():
-                return
+    async def _claim(self, *, probe: bool) -> None:
+        """Claim due rows until a claim comes back short, or ``batch`` rows are out.
+
+        Args:
+            probe: Nothing said there is work (the poll): ask with a read first, because on
+                SQLite a claim is a write transaction and takes the single write lock.
+        """
+        self._more = False
+        if probe and not await self._outbox.has_due():
+            return
+        while not self._stopping:
             limit = self._batch - self._claimed
-            deliveries = await self._outbox.claim_due(limit, exclude_chats=set(self._chats))
-            if not deliveries:
+            if limit <= 0:
+                self._more = True
                 return
+            busy = set(self._chats)
+            # Before the claim: a busy chat that finishes while it runs must claim again.
+            self._held |= busy
+            deliveries = await self._outbox.claim_due(limit, exclude_chats=busy)
             self._claimed += len(deliveries)
             by_chat: dict[int, list[Delivery]] = {}
             for delivery in deliveries:
@@ -412,7 +438,9 @@ class DeliveryWorker:
                 await self._persist(self._outbox.release([d.id for d in unsent]))
             del self._chats[chat_id]
             self._claimed -= len(deliveries)
-            self._wake.set()  # room for more, and this chat's next rows may be due
+            if self._more or chat_id in self._held:
+                self._wake.set()  # rows may be waiting for the room or for this chat
+            self._held.discard(chat_id)
 
     async def _attempt(self, delivery: Delivery) -> Outcome:
         try:

@@ -9,9 +9,10 @@ become due by moving the injected clock and calling ``notify()``, never by sleep
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +39,7 @@ from bot.services import Services
 from bot.services.outbox import (
     MAX_RESENDS,
     RESEND_PAUSE,
+    Delivery,
     OutboxRecord,
     OutboxService,
     enqueue,
@@ -589,3 +591,164 @@ def test_errors_are_classified_by_what_they_mean_for_the_message() -> None:
     assert isinstance(classify(never_left), Transient)
     assert isinstance(classify(refused), Transient)
     assert isinstance(classify(NetworkError("Bad Gateway")), Transient)
+
+
+# -- claiming: no read when told, no claim when nothing can be waiting -------------------------
+
+# Longer than any test here waits: a row that goes out did so without the periodic poll.
+NO_POLL = 60.0
+_serial = itertools.count(1)
+
+
+class WatchedOutbox(OutboxService):
+    """The outbox, counting the worker's reads and claims, with hooks that run mid-claim."""
+
+    def __init__(self, db: Database, clock: ManualClock) -> None:
+        super().__init__(db, clock)
+        self.probes = 0
+        self.claims: list[list[int]] = []
+        self.mid_claim: list[Callable[[], Awaitable[object]]] = []
+
+    async def has_due(self) -> bool:
+        found = await super().has_due()
+        self.probes += 1
+        return found
+
+    async def looked(self) -> bool:
+        """Whether the worker's first look (for what became due while it was down) is done."""
+        return self.probes > 0
+
+    async def claim_due(
+        self, limit: int, *, exclude_chats: Collection[int] = ()
+    ) -> list[Delivery]:
+        claimed = await super().claim_due(limit, exclude_chats=exclude_chats)
+        if self.mid_claim:
+            # The claim's transaction is over, the worker has not seen its rows yet.
+            await self.mid_claim.pop(0)()
+        self.claims.append([d.id for d in claimed])
+        return claimed
+
+
+@contextlib.asynccontextmanager
+async def lone_worker(
+    fake: FakeTelegram, outbox: OutboxService, clock: ManualClock, **options: Any
+) -> AsyncIterator[DeliveryWorker]:
+    """A worker without PTB's rate limiter whose poll never comes during a test."""
+    async with Bot(fake.token, base_url=fake.base_url) as plain:
+        worker = DeliveryWorker(plain, outbox, clock, poll_interval=NO_POLL, **options)
+        worker.start()
+        try:
+            yield worker
+        finally:
+            await worker.stop()
+
+
+async def enqueue_to(
+    outbox: OutboxService, db: Database, clock: ManualClock, *chats: int, **options: Any
+) -> list[int]:
+    """One message to each chat in one transaction, then ``notify()``; returns the row ids.
+
+    The texts are ``#1``, ``#2``… in enqueue order, across calls.
+    """
+    async with db.session() as s:
+        rows = [
+            enqueue(
+                s,
+                chat_id=chat,
+                person_id=None,
+                kind="t",
+                payload={"text": f"#{next(_serial)}"},
+                now=clock.now(),
+                **options,
+            )
+            for chat in chats
+        ]
+        await s.flush()
+        ids = [row.id for row in rows]
+    outbox.notify()
+    return ids
+
+
+async def all_sent(outbox: OutboxService, ids: Collection[int]) -> bool:
+    records = [await outbox.get(row_id) for row_id in ids]
+    return all(r is not None and r.status == OutboxStatus.SENT for r in records)
+
+
+async def test_a_notified_message_costs_one_claim_and_no_read(
+    fake: FakeTelegram, db: Database, clock: ManualClock
+) -> None:
+    outbox = WatchedOutbox(db, clock)
+    ana = fake.user(501, "Ana")
+    async with lone_worker(fake, outbox, clock):
+        await until(outbox.looked)
+        ids = await enqueue_to(outbox, db, clock, 501)
+        await ana.receive()
+        await until(lambda: all_sent(outbox, ids))
+        await asyncio.sleep(0.2)  # room for any needless read or claim after the send
+
+        assert outbox.claims == [ids]
+        assert outbox.probes == 1
+
+
+async def test_rows_that_become_due_while_a_claim_runs_go_out_without_waiting_for_the_poll(
+    fake: FakeTelegram, db: Database, clock: ManualClock
+) -> None:
+    outbox = WatchedOutbox(db, clock)
+    ana, bruno, carla = fake.user(501, "Ana"), fake.user(502, "Bruno"), fake.user(503, "Carla")
+    (scheduled,) = await enqueue_to(
+        outbox, db, clock, 503, not_before=clock.now() + timedelta(minutes=1)
+    )
+    added: list[int] = []
+
+    async def meanwhile() -> None:
+        # While the first claim runs: a new row for another chat, and a scheduled row's time.
+        added.extend(await enqueue_to(outbox, db, clock, 502))
+        clock.advance(timedelta(minutes=1))
+        outbox.notify()
+
+    outbox.mid_claim.append(meanwhile)
+    async with lone_worker(fake, outbox, clock):
+        first = await enqueue_to(outbox, db, clock, 501)
+        for user in (ana, bruno, carla):
+            await user.receive()
+        await until(lambda: all_sent(outbox, [*first, *added, scheduled]))
+
+    assert outbox.claims[0] == first  # the rows that came meanwhile were not in it
+
+
+async def test_a_busy_chats_next_message_goes_out_as_soon_as_its_send_finishes(
+    fake: FakeTelegram, db: Database, clock: ManualClock
+) -> None:
+    fake.latency = 0.2
+    outbox = WatchedOutbox(db, clock)
+    ana = fake.user(501, "Ana")
+    async with lone_worker(fake, outbox, clock):
+        await until(outbox.looked)
+        first = await enqueue_to(outbox, db, clock, 501)
+        await until(lambda: _arrived_once(fake))  # its send is in flight
+        second = await enqueue_to(outbox, db, clock, 501)
+
+        texts = [(await ana.receive()).text for _ in range(2)]
+        await until(lambda: all_sent(outbox, [*first, *second]))
+
+    assert [c.params["text"] for c in sends_to(fake, 501)] == texts
+    assert texts == sorted(texts, key=lambda text: int(text[1:]))  # in the order enqueued
+    # The notify's claim left the busy chat out; the send's end claimed its row.
+    assert outbox.claims == [first, [], second]
+
+
+async def test_rows_beyond_a_full_batch_go_out_as_room_frees(
+    fake: FakeTelegram, db: Database, clock: ManualClock
+) -> None:
+    fake.latency = 0.05
+    outbox = WatchedOutbox(db, clock)
+    users = [fake.user(601 + n, f"U{n}") for n in range(7)]
+    async with lone_worker(fake, outbox, clock, batch=2):
+        ids = await enqueue_to(outbox, db, clock, *(u.id for u in users))
+        for user in users:
+            await user.receive()
+        await until(lambda: all_sent(outbox, ids))
+
+    claimed = [row_id for claim in outbox.claims for row_id in claim]
+    assert sorted(claimed) == ids
+    assert max(len(claim) for claim in outbox.claims) == 2

@@ -5,11 +5,13 @@ deduplication, and what happens when a recipient turns out to be unreachable."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import ManualClock
@@ -442,3 +444,145 @@ async def test_enqueue_refuses_a_bad_payload_before_touching_the_session(
         with pytest.raises(InvalidPayload):
             enqueue(s, chat_id=1, person_id=None, kind="t", payload={"txt": "x"}, now=clock.now())
         assert not s.new
+
+
+# -- the worker's statements: one each, guarded ----------------------------------------------
+
+
+async def test_a_claim_takes_the_most_urgent_rows_in_order_whatever_order_they_were_written(
+    db: Database, clock: ManualClock, outbox: OutboxService
+) -> None:
+    # Written in an order unlike the claim order, so that neither the table's nor RETURNING's
+    # order (which SQL leaves unspecified) can pass for it.
+    shuffled = random.Random(3)
+    rows = []  # (priority, due, id, chat)
+    for n in range(30):
+        priority = shuffled.choice([0, PRIORITY_NOTICE, PRIORITY_BULK])
+        due = clock.now() - timedelta(seconds=shuffled.randrange(4))
+        chat = 100 + n % 7
+        rows.append(
+            (priority, due, await put(db, clock, chat, priority=priority, not_before=due), chat)
+        )
+    rows.sort()
+
+    first = await outbox.claim_due(10)
+    rest = await outbox.claim_due(50, exclude_chats={100, 101})
+
+    assert [(d.priority, d.due_at, d.id, d.chat_id) for d in first] == rows[:10]
+    assert [(d.priority, d.due_at, d.id, d.chat_id) for d in rest] == [
+        row for row in rows[10:] if row[3] not in {100, 101}
+    ]
+
+
+async def test_the_resend_flag_says_whether_the_row_waited_as_uncertain(
+    db: Database, clock: ManualClock, outbox: OutboxService
+) -> None:
+    throttled, retried, released, plain = [await put(db, clock, chat) for chat in (1, 2, 3, 4)]
+    await outbox.claim_due(4)
+    for row_id in (throttled, retried, released):
+        await outbox.mark_uncertain(row_id, "TimedOut")
+    await outbox.mark_retry(plain, timedelta(0), "NetworkError: 502")
+    clock.advance(RESEND_PAUSE)
+    assert len(await outbox.claim_due(4)) == 4  # the three resends and the plain retry
+
+    # Put back three ways while on their resend: each still waits as UNCERTAIN.
+    await outbox.mark_throttled(throttled, timedelta(0))
+    await outbox.mark_retry(retried, timedelta(0), "NetworkError: 502")
+    await outbox.release([released])
+    await outbox.release([plain])
+
+    claimed = await outbox.claim_due(4)
+    assert {d.id: d.resend for d in claimed} == {
+        throttled: True,
+        retried: True,
+        released: True,
+        plain: False,
+    }
+    assert {d.id: d.attempts for d in claimed} == {throttled: 2, retried: 3, released: 2, plain: 2}
+    for row_id in (throttled, retried, released):
+        record = await outbox.get(row_id)
+        assert record is not None and record.sent_at is not None
+
+
+async def test_confirmations_never_overwrite_a_row_a_recovery_pass_settled(
+    db: Database, clock: ManualClock, outbox: OutboxService, caplog: pytest.LogCaptureFixture
+) -> None:
+    recovered = await put(db, clock, 1)
+    await outbox.claim_due(1)
+    assert await outbox.recover_after_crash() == 1  # UNCERTAIN now: owed its resend
+    sending = await put(db, clock, 2)
+    (claimed,) = await outbox.claim_due(5)
+    assert claimed.id == sending
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.services.outbox"):
+        await outbox.mark_sent_many([(recovered, 41), (sending, 42), (999_999, 43)])
+
+    settled = await outbox.get(recovered)
+    assert settled is not None
+    assert (settled.status, settled.telegram_message_id) == (OutboxStatus.UNCERTAIN, None)
+    confirmed = await outbox.get(sending)
+    assert confirmed is not None
+    assert (confirmed.status, confirmed.telegram_message_id) == (OutboxStatus.SENT, 42)
+    assert confirmed.sent_at == clock.now()
+    assert sorted(r.getMessage() for r in caplog.records) == [
+        f"outbox_not_sending id={recovered} status=uncertain",
+        "outbox_not_sending id=999999 status=None",
+    ]
+
+
+async def test_a_batch_of_confirmations_records_each_message_id(
+    db: Database, clock: ManualClock, outbox: OutboxService
+) -> None:
+    ids = [await put(db, clock, chat) for chat in range(5)]
+    await outbox.claim_due(5)
+
+    await outbox.mark_sent_many([(row_id, 1000 + row_id) for row_id in reversed(ids)])
+
+    records = [await outbox.get(row_id) for row_id in ids]
+    assert [(r.status, r.telegram_message_id) for r in records if r] == [
+        (OutboxStatus.SENT, 1000 + row_id) for row_id in ids
+    ]
+    await outbox.mark_sent_many([])  # nothing to record: no transaction, no error
+
+
+async def test_outcomes_for_a_row_no_longer_sending_change_nothing(
+    db: Database, clock: ManualClock, outbox: OutboxService, caplog: pytest.LogCaptureFixture
+) -> None:
+    row_id = await put(db, clock)
+    await outbox.claim_due(1)
+    await outbox.recover_after_crash()
+    before = await outbox.get(row_id)
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.services.outbox"):
+        await outbox.mark_retry(row_id, timedelta(seconds=2), "NetworkError: 502")
+        await outbox.mark_throttled(row_id, timedelta(seconds=9))
+        await outbox.mark_failed(row_id, "late")
+        await outbox.release([row_id])
+
+    assert await outbox.get(row_id) == before
+    assert [r.getMessage() for r in caplog.records] == [
+        f"outbox_not_sending id={row_id} status=uncertain"
+    ] * 3
+
+
+async def test_a_claim_and_a_batch_of_confirmations_are_one_statement_each(
+    db: Database, clock: ManualClock, outbox: OutboxService
+) -> None:
+    ids = [await put(db, clock, chat) for chat in range(3)]
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's explicit BEGIN IMMEDIATE
+            statements.append(statement.split()[0])
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        claimed = await outbox.claim_due(5, exclude_chats={7})
+        await outbox.mark_sent_many([(d.id, d.id) for d in claimed])
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+
+    assert statements == ["UPDATE", "UPDATE"]
+    assert sorted(d.id for d in claimed) == ids

@@ -40,9 +40,9 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Table, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +64,8 @@ MAX_RESENDS = 3
 MEDIA_TYPES = frozenset({"photo", "voice", "document", "copy"})
 FINAL_STATUSES = frozenset({OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED})
 _DUE = (OutboxStatus.PENDING, OutboxStatus.UNCERTAIN)
+# The worker's statements are Core on the table: one round trip each, no identity map.
+_OUTBOX = cast(Table, OutboxMessage.__table__)
 _CALLBACK_DATA_BYTES = 64  # Telegram's limit
 _ERROR_LENGTH = 200  # the last_error column
 
@@ -374,9 +376,20 @@ def _error(text: str) -> str:
     return text[:_ERROR_LENGTH]
 
 
-def _waiting_status(row: OutboxMessage) -> OutboxStatus:
-    # A row that may already have arrived keeps waiting as UNCERTAIN: it is owed a resend.
-    return OutboxStatus.UNCERTAIN if row.sent_at is not None else OutboxStatus.PENDING
+def _waiting_status() -> ColumnElement[OutboxStatus]:
+    """The status a SENDING row waits in again, as an SQL expression for its UPDATE.
+
+    A row that may already have arrived (``sent_at`` is set by the first unknown outcome)
+    keeps waiting as UNCERTAIN: it is owed a resend. A new row is PENDING without ``sent_at``,
+    an unknown outcome makes it UNCERTAIN with ``sent_at``, and every other way back to waiting
+    goes through this expression: so among PENDING and UNCERTAIN rows, ``sent_at IS NOT NULL``
+    is exactly "UNCERTAIN" (``claim_due`` relies on it, as RETURNING gives only new values).
+    """
+    status = _OUTBOX.c.status
+    return case(
+        (_OUTBOX.c.sent_at.is_(None), literal(OutboxStatus.PENDING, status.type)),
+        else_=literal(OutboxStatus.UNCERTAIN, status.type),
+    )
 
 
 def _record(row: OutboxMessage) -> OutboxRecord:
@@ -441,9 +454,10 @@ class OutboxService:
     ) -> list[Delivery]:
         """Take up to ``limit`` due rows, most urgent first, and mark them SENDING.
 
-        On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent
-        claimers never get the same row and never wait for each other; SQLite has one writer,
-        which serialises claims anyway.
+        One statement: ``UPDATE … WHERE id IN (the due rows) RETURNING …``. On PostgreSQL the
+        rows are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent claimers never get the
+        same row and never wait for each other; SQLite has one writer, which serialises claims
+        anyway (its compiler leaves the locking clause out).
 
         Args:
             limit: At most this many rows.
@@ -455,35 +469,54 @@ class OutboxService:
         """
         if limit <= 0:
             return []
-        now = self._clock.now()
-        query = (
-            select(OutboxMessage)
-            .where(OutboxMessage.status.in_(_DUE), OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+        c = _OUTBOX.c
+        due = (
+            select(c.id)
+            .where(c.status.in_(_DUE), c.next_attempt_at <= self._clock.now())
+            .order_by(c.priority, c.next_attempt_at, c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         if exclude_chats:
-            query = query.where(OutboxMessage.chat_id.not_in(list(exclude_chats)))
+            due = due.where(c.chat_id.not_in(list(exclude_chats)))
+        claim = (
+            update(_OUTBOX)
+            # The second test repeats the subquery's: on PostgreSQL a row changed by another
+            # transaction since this statement's snapshot is re-checked against it.
+            .where(c.id.in_(due), c.status.in_(_DUE))
+            .values(status=OutboxStatus.SENDING, attempts=c.attempts + 1)
+            .returning(
+                c.id,
+                c.chat_id,
+                c.person_id,
+                c.kind,
+                c.payload,
+                c.attempts,
+                c.priority,
+                c.next_attempt_at,
+                c.sent_at,
+            )
+        )
         async with self._db.session() as s:
-            rows = (await s.scalars(query)).all()
-            deliveries = [
-                Delivery(
-                    id=row.id,
-                    chat_id=row.chat_id,
-                    person_id=row.person_id,
-                    kind=row.kind,
-                    payload=dict(row.payload),
-                    attempts=row.attempts + 1,
-                    priority=row.priority,
-                    resend=row.status == OutboxStatus.UNCERTAIN,
-                    due_at=row.next_attempt_at,
-                )
-                for row in rows
-            ]
-            for row in rows:
-                row.status = OutboxStatus.SENDING
-                row.attempts += 1
+            rows = (await s.execute(claim)).all()
+        deliveries = [
+            Delivery(
+                id=row.id,
+                chat_id=row.chat_id,
+                person_id=row.person_id,
+                kind=row.kind,
+                payload=dict(row.payload),
+                attempts=row.attempts,  # the new value: this attempt included
+                priority=row.priority,
+                # RETURNING gives the new status (SENDING). A due row has ``sent_at`` set
+                # exactly when it waited as UNCERTAIN (see _waiting_status).
+                resend=row.sent_at is not None,
+                due_at=row.next_attempt_at,
+            )
+            for row in rows
+        ]
+        # RETURNING promises no order.
+        deliveries.sort(key=lambda d: (d.priority, d.due_at, d.id))
         return deliveries
 
     async def _sending(self, s: AsyncSession, outbox_id: int) -> OutboxMessage | None:
@@ -498,47 +531,94 @@ class OutboxService:
             return None
         return row
 
+    async def _not_sending(self, s: AsyncSession, outbox_ids: Collection[int]) -> None:
+        """Log the rows a guarded UPDATE left alone because they were not SENDING any more.
+
+        Someone else settled them (a recovery pass); recording twice would lose that. Rare, so
+        the extra read for their statuses costs nothing in the common case.
+        """
+        c = _OUTBOX.c
+        rows = await s.execute(select(c.id, c.status).where(c.id.in_(list(outbox_ids))))
+        found: dict[int, OutboxStatus] = dict(rows.tuples().all())
+        for outbox_id in outbox_ids:
+            status = found.get(outbox_id)
+            log.warning(
+                "outbox_not_sending id=%d status=%s",
+                outbox_id,
+                None if status is None else status.value,
+            )
+
+    async def _settle(self, outbox_id: int, **values: Any) -> None:
+        """Write ``values`` to the row if it is still SENDING (else log it): one guarded UPDATE."""
+        c = _OUTBOX.c
+        async with self._db.session() as s:
+            settled = await s.scalar(
+                update(_OUTBOX)
+                .where(c.id == outbox_id, c.status == OutboxStatus.SENDING)
+                .values(**values)
+                .returning(c.id)
+            )
+            if settled is None:
+                await self._not_sending(s, [outbox_id])
+
     async def mark_sent(self, outbox_id: int, telegram_message_id: int) -> None:
         """Telegram confirmed the message: SENT, never to be sent again."""
         await self.mark_sent_many([(outbox_id, telegram_message_id)])
 
     async def mark_sent_many(self, confirmed: Collection[tuple[int, int]]) -> None:
-        """Several confirmations, ``(outbox id, Telegram message id)``, in one transaction."""
+        """Several confirmations, ``(outbox id, Telegram message id)``, in one transaction.
+
+        One UPDATE for the whole batch (each row's message id picked by a CASE on its id),
+        guarded by ``status = SENDING``: a row someone else settled meanwhile (a recovery pass)
+        is left alone and logged. RETURNING says which rows were written, on both databases
+        (an executemany's row count is not reliable on asyncpg).
+        """
+        message_ids = dict(confirmed)
+        if not message_ids:
+            return
+        c = _OUTBOX.c
+        statement = (
+            update(_OUTBOX)
+            .where(c.id.in_(list(message_ids)), c.status == OutboxStatus.SENDING)
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=self._clock.now(),
+                telegram_message_id=case(
+                    *(
+                        (c.id == outbox_id, literal(message_id, c.telegram_message_id.type))
+                        for outbox_id, message_id in message_ids.items()
+                    )
+                ),
+            )
+            .returning(c.id)
+        )
         async with self._db.session() as s:
-            now = self._clock.now()
-            for outbox_id, telegram_message_id in confirmed:
-                row = await self._sending(s, outbox_id)
-                if row is not None:
-                    row.status = OutboxStatus.SENT
-                    row.sent_at = now
-                    row.telegram_message_id = telegram_message_id
+            written = set((await s.scalars(statement)).all())
+            if len(written) < len(message_ids):
+                await self._not_sending(s, [i for i in message_ids if i not in written])
 
     async def mark_retry(self, outbox_id: int, after: timedelta, error: str) -> None:
         """A transient failure (network, 5xx): try again ``after`` from now."""
-        async with self._db.session() as s:
-            row = await self._sending(s, outbox_id)
-            if row is not None:
-                row.status = _waiting_status(row)
-                row.next_attempt_at = self._clock.now() + after
-                row.last_error = _error(error)
+        await self._settle(
+            outbox_id,
+            status=_waiting_status(),
+            next_attempt_at=self._clock.now() + after,
+            last_error=_error(error),
+        )
 
     async def mark_throttled(self, outbox_id: int, after: timedelta) -> None:
         """Flood control (429): wait ``after``; the attempt does not count as a failure."""
-        async with self._db.session() as s:
-            row = await self._sending(s, outbox_id)
-            if row is not None:
-                row.status = _waiting_status(row)
-                row.attempts -= 1
-                row.next_attempt_at = self._clock.now() + after
-                row.last_error = _error(f"RetryAfter: {after.total_seconds():g}s")
+        await self._settle(
+            outbox_id,
+            status=_waiting_status(),
+            attempts=_OUTBOX.c.attempts - 1,
+            next_attempt_at=self._clock.now() + after,
+            last_error=_error(f"RetryAfter: {after.total_seconds():g}s"),
+        )
 
     async def mark_failed(self, outbox_id: int, error: str) -> None:
         """A permanent failure: FAILED, never retried."""
-        async with self._db.session() as s:
-            row = await self._sending(s, outbox_id)
-            if row is not None:
-                row.status = OutboxStatus.FAILED
-                row.last_error = _error(error)
+        await self._settle(outbox_id, status=OutboxStatus.FAILED, last_error=_error(error))
 
     async def mark_uncertain(
         self, outbox_id: int, error: str, *, resend_after: timedelta | None = None
@@ -662,16 +742,13 @@ class OutboxService:
         """Give back claimed rows that were never sent (a clean shutdown): due again at once."""
         if not outbox_ids:
             return
+        c = _OUTBOX.c
         async with self._db.session() as s:
-            rows = await s.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.id.in_(list(outbox_ids)),
-                    OutboxMessage.status == OutboxStatus.SENDING,
-                )
+            await s.execute(
+                update(_OUTBOX)
+                .where(c.id.in_(list(outbox_ids)), c.status == OutboxStatus.SENDING)
+                .values(status=_waiting_status(), attempts=c.attempts - 1)
             )
-            for row in rows:
-                row.status = _waiting_status(row)
-                row.attempts -= 1
 
     async def recover_after_crash(self, *, resend_after: timedelta | None = None) -> int:
         """Settle rows a killed process left SENDING, exactly as if their send had timed out.
