@@ -48,7 +48,7 @@ from telegram.ext import ApplicationBuilder, MessageHandler, filters
 from bench.databases import backend, databases
 from bench.remote import LoadPlan, RemoteFake
 from bench.updates import FIRST_USER
-from bot.app import build_application
+from bot.app import build_application, freeze_startup_objects
 from bot.config import Settings
 from bot.i18n import t
 from bot.services.profile import FIELDS, MENTEE_STAGES, MENTOR_STAGES
@@ -236,6 +236,7 @@ async def _bot_async(conn: Connection, options: BotOptions) -> None:
     if options.trace_memory:
         tracemalloc.start()
     app = _reply_only_app(options) if options.database_url is None else _our_app(options)
+    freeze_startup_objects()  # as ``python -m bot run`` does (the baseline too, to be fair)
     profiler = cProfile.Profile() if options.profile_to else None
     async with app:
         if app.post_init is not None:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.app import SchemaNotReady, build_application, prepare_database
+from bot.app import SchemaNotReady, build_application, freeze_startup_objects, prepare_database
 from bot.config import ConfigError, Settings, load_settings
 from bot.leader import Leadership
 from bot.logs import configure_logging
@@ -61,6 +61,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
     leadership = Leadership(settings.database_url, token)
     leadership.acquire()
     app = build_application(settings, db)
+    freeze_startup_objects()
     log.info("bot_starting database=%s", db.describe())
     try:
         if hook is None:
