@@ -11,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from bot.clock import ManualClock
 from bot.services.people import InvalidChoice, NotRegistered, PeopleService
@@ -138,3 +139,51 @@ async def test_delete_personal_data_really_deletes(db: Database, clock: ManualCl
     # They can come back as a brand-new person.
     back = await people.consent(55, language="en", invite=None)
     assert back.id != person.id and back.display_name is None
+
+
+async def _cut_connections(url: str) -> int:
+    """Terminate every other server connection to the database of ``url`` (a restart)."""
+    admin = Database(url)
+    try:
+        async with admin.engine.connect() as conn:
+            cut = await conn.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+    finally:
+        await admin.dispose()
+    return int(cut or 0)
+
+
+async def test_an_idle_postgresql_connection_cut_by_the_server_is_replaced(
+    postgres_url: str,
+) -> None:
+    db = Database(postgres_url, ping_after=0.0)  # every checkout counts as idle
+    try:
+        async with db.read() as s:
+            assert await s.scalar(text("SELECT 1")) == 1
+        assert await _cut_connections(postgres_url) >= 1
+        async with db.read() as s:  # the ping finds it dead; a new connection serves
+            assert await s.scalar(text("SELECT 2")) == 2
+    finally:
+        await db.dispose()
+
+
+async def test_a_busy_postgresql_connection_cut_fails_once_then_the_pool_recovers(
+    postgres_url: str,
+) -> None:
+    db = Database(postgres_url, ping_after=3600.0)  # used a moment ago: not pinged
+    try:
+        async with db.read() as s:
+            assert await s.scalar(text("SELECT 1")) == 1
+        assert await _cut_connections(postgres_url) >= 1
+        with pytest.raises(DBAPIError) as failure:
+            async with db.read() as s:
+                await s.scalar(text("SELECT 2"))
+        assert failure.value.connection_invalidated
+        async with db.read() as s:
+            assert await s.scalar(text("SELECT 3")) == 3
+    finally:
+        await db.dispose()
