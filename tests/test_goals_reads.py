@@ -5,13 +5,10 @@ programme; nobody and deleted people are refused — each in one SELECT."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from bot.clock import ManualClock
 from bot.services.goals import (
@@ -24,34 +21,16 @@ from bot.services.goals import (
 )
 from bot.services.pairing import PairingService, PairView
 from bot.services.people import PeopleService
-from bot.services.profile import Step
 from bot.services.programmes import ProgrammeService
 from storage.database import Database
 from storage.models import GoalStatus, Person, PersonStatus, Role
+from tests.reads import COORDINATOR, counted, two_programmes
 
 pytestmark = pytest.mark.asyncio
 
-COORDINATOR = 1
 BRUNO, DORA, EVA = 10, 11, 12  # mentors
 ANA, CARLA = 20, 21  # mentees
 STRANGER = 99  # never joined
-
-
-@contextmanager
-def counted(db: Database) -> Iterator[list[str]]:
-    """The SQL statements run inside the block (transaction control left out)."""
-    seen: list[str] = []
-
-    def _seen(*args: Any) -> None:
-        statement = str(args[2]).lstrip()
-        if statement.split(" ", 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE"):
-            seen.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", _seen)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", _seen)
 
 
 class World:
@@ -67,22 +46,13 @@ class World:
         self.ids: dict[int, int] = {}
 
     async def build(self) -> World:
-        self.default = (await self.people.ensure_default_programme("Preceptor")).id
-        await self.people.consent(COORDINATOR, language="en", invite=None)
-        names = {BRUNO: "Bruno", DORA: "Dora", EVA: "Eva", ANA: "Ana", CARLA: "Carla"}
-        for telegram_id, name in names.items():
-            role = Role.MENTEE if telegram_id in (ANA, CARLA) else Role.MENTOR
-            await self.people.consent(telegram_id, language="en", invite=None)
-            person = await self.people.choose_role(telegram_id, role)
-            await self.people.answer(telegram_id, Step.NAME, name)
-            if role == Role.MENTOR:
-                await self.people.answer(telegram_id, Step.CAPACITY, 3)
-            self.ids[telegram_id] = person.id
-        second = await self.programmes.create(COORDINATOR, "Rural Surgery")
-        self.second = second.id
-        for telegram_id, role in ((ANA, Role.MENTEE), (DORA, Role.MENTOR)):
-            invite = await self.people.find_invite(second.invites[role])
-            await self.people.consent(telegram_id, language="en", invite=invite)
+        joined = {BRUNO: ("Bruno", Role.MENTOR), DORA: ("Dora", Role.MENTOR),
+                  EVA: ("Eva", Role.MENTOR), ANA: ("Ana", Role.MENTEE),
+                  CARLA: ("Carla", Role.MENTEE)}  # fmt: skip
+        second = {ANA: Role.MENTEE, DORA: Role.MENTOR}
+        self.default, self.second, self.ids = await two_programmes(
+            self.people, self.programmes, joined, also_second=second
+        )
         return self
 
     async def pair(self, programme_id: int, mentor: int, mentee: int) -> PairView:

@@ -4,13 +4,10 @@ in one SELECT, whatever the number of notes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from bot.clock import ManualClock
 from bot.services.gratitude import GratitudeService, Received, ReceivedNote
@@ -20,30 +17,13 @@ from bot.services.profile import Step
 from bot.services.programmes import ProgrammeService
 from storage.database import Database
 from storage.models import Person, Role
+from tests.reads import COORDINATOR, counted, two_programmes
 
 pytestmark = pytest.mark.asyncio
 
-COORDINATOR = 1
 BRUNO, DORA = 10, 11  # mentors
 ANA, DIEGO = 20, 21  # mentees
 STRANGER = 99  # never joined
-
-
-@contextmanager
-def counted(db: Database) -> Iterator[list[str]]:
-    """The SQL statements run inside the block (transaction control left out)."""
-    seen: list[str] = []
-
-    def _seen(*args: Any) -> None:
-        statement = str(args[2]).lstrip()
-        if statement.split(" ", 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE"):
-            seen.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", _seen)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", _seen)
 
 
 @pytest.fixture
@@ -54,25 +34,16 @@ async def services(
     Bruno reads in Lima time. Returns the services and each mentee's pair, by Telegram id."""
     people = PeopleService(db, clock, coordinator_ids=frozenset({COORDINATOR}))
     programmes, pairing = ProgrammeService(db, clock), PairingService(db, clock)
-    default = (await people.ensure_default_programme("Preceptor")).id
-    await people.consent(COORDINATOR, language="en", invite=None)
-    ids = {}
-    for telegram_id, name in ((BRUNO, "Bruno"), (DORA, "Dora"), (ANA, "Ana"), (DIEGO, "Diego")):
-        role = Role.MENTOR if telegram_id in (BRUNO, DORA) else Role.MENTEE
-        await people.consent(telegram_id, language="en", invite=None)
-        ids[telegram_id] = (await people.choose_role(telegram_id, role)).id
-        await people.answer(telegram_id, Step.NAME, name)
-        if role == Role.MENTOR:
-            await people.answer(telegram_id, Step.CAPACITY, 3)
+    joined = {BRUNO: ("Bruno", Role.MENTOR), DORA: ("Dora", Role.MENTOR),
+              ANA: ("Ana", Role.MENTEE), DIEGO: ("Diego", Role.MENTEE)}  # fmt: skip
+    default, second, ids = await two_programmes(
+        people, programmes, joined, also_second={ANA: Role.MENTEE, DORA: Role.MENTOR}
+    )
     await people.answer(BRUNO, Step.TIMEZONE, "America/Lima")
-    second = await programmes.create(COORDINATOR, "Rural Surgery")
-    for telegram_id, role in ((ANA, Role.MENTEE), (DORA, Role.MENTOR)):
-        invite = await people.find_invite(second.invites[role])
-        await people.consent(telegram_id, language="en", invite=invite)
     pairs = {
         ANA: await pairing.pair(COORDINATOR, default, ids[BRUNO], ids[ANA]),
         DIEGO: await pairing.pair(COORDINATOR, default, ids[BRUNO], ids[DIEGO]),
-        -ANA: await pairing.pair(COORDINATOR, second.id, ids[DORA], ids[ANA]),
+        -ANA: await pairing.pair(COORDINATOR, second, ids[DORA], ids[ANA]),
     }
     return people, pairing, GratitudeService(db, clock), pairs
 

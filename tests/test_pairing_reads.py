@@ -4,46 +4,26 @@ and one SELECT however many mentees a mentor has."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from bot.clock import ManualClock
 from bot.services.matching import Reason
 from bot.services.pairing import PairingService, PairView
 from bot.services.people import PeopleService
-from bot.services.profile import Step
 from bot.services.programmes import NotCoordinator, ProgrammeService
 from storage.database import Database
 from storage.models import PairingStatus, Person, PersonStatus, Role
+from tests.reads import COORDINATOR, counted, two_programmes
 
 pytestmark = pytest.mark.asyncio
 
-COORDINATOR = 1
 BRUNO, DORA = 10, 11  # mentors
 ANA, CARLA, DIEGO = 20, 21, 22  # mentees
 STRANGER = 99  # never joined
-
-
-@contextmanager
-def counted(db: Database) -> Iterator[list[str]]:
-    """The SQL statements run inside the block (transaction control left out)."""
-    seen: list[str] = []
-
-    def _seen(*args: Any) -> None:
-        statement = str(args[2]).lstrip()
-        if statement.split(" ", 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE"):
-            seen.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", _seen)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", _seen)
 
 
 class World:
@@ -58,22 +38,13 @@ class World:
         self.ids: dict[int, int] = {}
 
     async def build(self) -> World:
-        self.default = (await self.people.ensure_default_programme("Preceptor")).id
-        await self.people.consent(COORDINATOR, language="en", invite=None)
-        names = {BRUNO: "Bruno", DORA: "Dora", ANA: "Ana", CARLA: "Carla", DIEGO: "Diego"}
-        for telegram_id, name in names.items():
-            role = Role.MENTOR if telegram_id in (BRUNO, DORA) else Role.MENTEE
-            await self.people.consent(telegram_id, language="en", invite=None)
-            person = await self.people.choose_role(telegram_id, role)
-            await self.people.answer(telegram_id, Step.NAME, name)
-            if role == Role.MENTOR:
-                await self.people.answer(telegram_id, Step.CAPACITY, 3)
-            self.ids[telegram_id] = person.id
-        second = await self.programmes.create(COORDINATOR, "Rural Surgery")
-        self.second = second.id
-        for telegram_id, role in ((ANA, Role.MENTEE), (DORA, Role.MENTOR)):
-            invite = await self.people.find_invite(second.invites[role])
-            await self.people.consent(telegram_id, language="en", invite=invite)
+        joined = {BRUNO: ("Bruno", Role.MENTOR), DORA: ("Dora", Role.MENTOR),
+                  ANA: ("Ana", Role.MENTEE), CARLA: ("Carla", Role.MENTEE),
+                  DIEGO: ("Diego", Role.MENTEE)}  # fmt: skip
+        second = {ANA: Role.MENTEE, DORA: Role.MENTOR}
+        self.default, self.second, self.ids = await two_programmes(
+            self.people, self.programmes, joined, also_second=second
+        )
         return self
 
     async def pair(self, programme_id: int, mentor: int, mentee: int, **kw: Any) -> PairView:
