@@ -38,7 +38,16 @@ from bot.services.people import PersonView
 from bot.services.profile import InvalidInput, Step
 from handlers.compose import expect, finish, step
 from handlers.onboarding import value_label
-from handlers.ui import keyboard, language_for, person_of, query_of, refuse_stale, say, settle
+from handlers.ui import (
+    keyboard,
+    language_for,
+    parse_button,
+    person_of,
+    query_of,
+    refuse_stale,
+    say,
+    settle,
+)
 from storage.models import PersonStatus
 
 SETTINGS_STEPS = (Step.DAY, Step.HOUR, Step.QUIET, Step.TIMEZONE)
@@ -239,18 +248,13 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
     query, data = query_of(update)
     person = await person_of(update, context)
     lang = language_for(update, context, person)
-    action, *args = data.removeprefix("ck:").split(":")
-    wanted = ACTIONS.get(action)
-    if (
-        person is None
-        or wanted is None
-        or len(args) != wanted[0]
-        or not all(a.isdigit() and len(a) < 12 for a in args[: wanted[1]])
-    ):
+    parsed = parse_button(data, "ck:", ACTIONS)
+    if person is None or parsed is None:
         await refuse_stale(query, lang)
         return
+    action, args = parsed
     try:
-        await wanted[2](Tap(update, context, person, query, args))
+        await action(Tap(update, context, person, query, args))
     except CheckinRefused as refusal:
         await query.answer(t(lang, f"checkins.refused.{refusal.reason}"), show_alert=True)
 

@@ -17,6 +17,7 @@ from bot.services.programmes import NotCoordinator
 from handlers.programmes import coordinated
 from handlers.ui import (
     drop_buttons,
+    is_id,
     keyboard,
     language_for,
     person_of,
@@ -79,7 +80,7 @@ def _parse(data: str) -> tuple[str, list[int], str] | None:
     if kind == "ex" and reason not in REASONS:
         return None
     wanted = {"ep": 1, "er": 2, "ex": 2}.get(kind)
-    if wanted is None or len(rest) != wanted or not all(p.isdigit() and len(p) < 12 for p in rest):
+    if wanted is None or len(rest) != wanted or not all(is_id(p) for p in rest):
         return None
     return kind, [int(p) for p in rest], reason
 

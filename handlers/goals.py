@@ -46,6 +46,7 @@ from handlers.ui import (
     Choice,
     keyboard,
     language_for,
+    parse_button,
     person_of,
     query_of,
     refuse_stale,
@@ -396,18 +397,18 @@ async def _ask_comment(tap: Tap) -> None:
     await say(tap.update, text)
 
 
-# action -> (how many numbers follow, what it does)
-ACTIONS: dict[str, tuple[int, Action]] = {
-    "new": (0, _new),
-    "v": (1, _open),
-    "p": (2, _progress),
-    "d": (1, _progress),
-    "n": (1, _ask_note),
-    "x": (1, _ask_drop),
-    "xy": (1, _drop),
-    "xn": (1, _keep),
-    "m": (1, _mentee_goals),
-    "c": (1, _ask_comment),
+# action -> (how many fields follow, how many of them are ids (all), what it does)
+ACTIONS: dict[str, tuple[int, int, Action]] = {
+    "new": (0, 0, _new),
+    "v": (1, 1, _open),
+    "p": (2, 2, _progress),
+    "d": (1, 1, _progress),
+    "n": (1, 1, _ask_note),
+    "x": (1, 1, _ask_drop),
+    "xy": (1, 1, _drop),
+    "xn": (1, 1, _keep),
+    "m": (1, 1, _mentee_goals),
+    "c": (1, 1, _ask_comment),
 }
 
 
@@ -416,18 +417,13 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
     query, data = query_of(update)
     person = await person_of(update, context)
     lang = language_for(update, context, person)
-    action, *numbers = data.removeprefix("gl:").split(":")
-    wanted = ACTIONS.get(action)
-    if (
-        person is None
-        or wanted is None
-        or len(numbers) != wanted[0]
-        or not all(n.isdigit() and len(n) < 12 for n in numbers)
-    ):
+    parsed = parse_button(data, "gl:", ACTIONS)
+    if person is None or parsed is None:
         await refuse_stale(query, lang)
         return
+    action, numbers = parsed
     try:
-        await wanted[1](Tap(update, context, person, query, [int(n) for n in numbers]))
+        await action(Tap(update, context, person, query, [int(n) for n in numbers]))
     except GoalRefused as refusal:
         await query.answer(t(lang, f"goals.refused.{refusal.reason}"), show_alert=True)
 

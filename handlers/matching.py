@@ -26,6 +26,7 @@ from bot.services.programmes import NotCoordinator
 from handlers.programmes import with_programme
 from handlers.ui import (
     drop_buttons,
+    is_id,
     keyboard,
     language_for,
     person_of,
@@ -113,7 +114,7 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
         action, _, rest = data.partition(":")
         nonce, *numbers = rest.split(":")
         draft = (await services.conversations.draft(person.telegram_id)).get("match") or {}
-        if nonce != draft.get("nonce") or not all(n.isdigit() and len(n) < 12 for n in numbers):
+        if nonce != draft.get("nonce") or not all(is_id(n) for n in numbers):
             await refuse_stale(query, lang)
             return
         if action in ("mc", "mm", "ms", "mu", "mb"):

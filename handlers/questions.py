@@ -30,7 +30,17 @@ from bot.services.questions import (
     question_of_ref,
 )
 from handlers import compose
-from handlers.ui import Choice, keyboard, language_for, person_of, query_of, say, settle, user_of
+from handlers.ui import (
+    Choice,
+    is_id,
+    keyboard,
+    language_for,
+    person_of,
+    query_of,
+    say,
+    settle,
+    user_of,
+)
 
 Target = dict[str, Any]  # {"to": "pair" | "pool" | "thread", "id": int, "name": str}
 
@@ -227,7 +237,7 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
     lang = language_for(update, context, person)
     parts = data.split(":")
     action, number = parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else ""
-    if person is None or (number and not (number.isdigit() and len(number) < 12)):
+    if person is None or (number and not is_id(number)):
         await query.answer(t(lang, "stale_button"), show_alert=True)
         return
     questions = context.services.questions

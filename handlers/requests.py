@@ -29,6 +29,7 @@ from bot.services.requests import RELAY_MAX, Decision, MentorChoices, Side, rela
 from handlers.compose import expect, finish, step
 from handlers.ui import (
     drop_buttons,
+    is_id,
     keyboard,
     language_for,
     person_of,
@@ -110,7 +111,7 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
     lang = language_for(update, context, person)
     parts = data.split(":")
     kind, numbers = parts[1] if len(parts) > 1 else "", parts[2:]
-    if person is None or not numbers or not all(n.isdigit() and len(n) < 12 for n in numbers):
+    if person is None or not numbers or not all(is_id(n) for n in numbers):
         await refuse_stale(query, lang)
         return
     ids = [int(n) for n in numbers]

@@ -6,7 +6,8 @@ Every handler module renders through these helpers so that keyboards, languages 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from telegram import (
     CallbackQuery,
@@ -24,6 +25,8 @@ from bot.services.people import PersonView
 
 Choice = tuple[str, str]  # (label, callback data)
 MAX_LISTED = 20  # people offered as buttons at once; more would bury the chat
+
+_Action = TypeVar("_Action")
 
 
 def keyboard(choices: Iterable[Choice], *, columns: int = 2) -> InlineKeyboardMarkup:
@@ -112,10 +115,31 @@ async def refuse_stale(query: CallbackQuery, lang: str) -> None:
     await query.answer(t(lang, "stale_button"), show_alert=True)
 
 
+def is_id(field: str) -> bool:
+    """Whether a field of callback data can be a database id (digits, at most 11 of them)."""
+    return field.isdigit() and len(field) < 12
+
+
 def callback_ids(data: str, prefix: str, count: int) -> list[int] | None:
     """The ``count`` ids after ``prefix`` in callback data (``"pc:3:17:42"``), or None when the
     data is malformed — a forged or outdated button."""
     parts = data.removeprefix(prefix).split(":")
-    if len(parts) != count or not all(p.isdigit() and len(p) < 12 for p in parts):
+    if len(parts) != count or not all(is_id(p) for p in parts):
         return None
     return [int(p) for p in parts]
+
+
+def parse_button(
+    data: str, prefix: str, actions: Mapping[str, tuple[int, int, _Action]]
+) -> tuple[_Action, list[str]] | None:
+    """The registered action of a ``prefix`` + ``action:field:…`` button and its fields.
+
+    ``actions`` maps each action code to (how many fields follow, how many of the first ones
+    are ids, the action). None when the data has no such action or not its shape: a forged
+    or outdated button.
+    """
+    code, *fields = data.removeprefix(prefix).split(":")
+    shape = actions.get(code)
+    if shape is None or len(fields) != shape[0] or not all(is_id(f) for f in fields[: shape[1]]):
+        return None
+    return shape[2], fields
