@@ -100,6 +100,7 @@ IDEAL_STAGE_GAP = 2
 # Places beyond this earn no further bonus: a mentor with 8 places is not 8 times as free.
 PLACES_BONUS_LIMIT = 5
 DEFAULT_SHORTLIST = 4
+WEIGHT_LIMIT = 1000
 
 # Hard-constraint failures (``check``) and why a mentee stayed unmatched (``BatchResult``).
 SAME_PERSON = "same_person"
@@ -186,6 +187,8 @@ class Weights:
                 raise ValueError(f"matching weight {item.name!r} must be a number")
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"matching weight {item.name!r} must be finite and >= 0")
+            if value > WEIGHT_LIMIT:  # far past any sensible weight; keeps sums in int64
+                raise ValueError(f"matching weight {item.name!r} must be at most {WEIGHT_LIMIT}")
         if not isinstance(self.interest_cap, int):
             raise ValueError("matching weight 'interest_cap' must be a whole number")
 
@@ -201,7 +204,7 @@ class Weights:
             The weights.
 
         Raises:
-            ValueError: A known key holds something other than a finite number >= 0.
+            ValueError: A known key holds something other than a number from 0 to 1000.
         """
         known = {item.name for item in fields(cls)}
         overrides: dict[str, Any] = {}
@@ -595,7 +598,7 @@ class _Parts:
             the stage rule forbids the pair.
         mentors: By mentor: the common-language base and the places bonus.
         field: Points for the same field.
-        interests: By the number of shared interests.
+        interest: Points per shared interest (up to the cap).
         forbidden: The mark of a pair that may not form (-inf, or a very negative integer).
         floor: Integers only: sums below this carry the stage rule's mark.
     """
@@ -603,7 +606,7 @@ class _Parts:
     pairs: NDArray[Any]
     mentors: NDArray[Any]
     field: Any
-    interests: NDArray[Any]
+    interest: Any
     forbidden: float | int
     floor: int | None
 
@@ -640,17 +643,21 @@ class _Scorer:
                 for m in self.mentors
             ]
         )
-        self.interest_points = np.array(
-            [_interest_points(shared, weights) for shared in range(65)]
-        )
+        # Shared interests count linearly up to the cap (``_interest_points``); 64 at most.
+        self.interest_cap = min(weights.interest_cap, 64)
 
         # Fields: equal ids mean the same field; unknown on either side never matches.
         ids: dict[str | None, int] = {}
         for m in self.mentors:
             if m.field is not None:
                 ids.setdefault(_field_key(m.field), len(ids))
-        self.mentor_field = np.array([ids.get(_field_key(m.field), -1) for m in self.mentors])
-        self.mentee_field = np.array([ids.get(_field_key(e.field), -2) for e in self.mentees])
+        kind = np.min_scalar_type(-len(ids) - 2)  # small: the matrix compares every pair's
+        self.mentor_field = np.array(
+            [ids.get(_field_key(m.field), -1) for m in self.mentors], dtype=kind
+        )
+        self.mentee_field = np.array(
+            [ids.get(_field_key(e.field), -2) for e in self.mentees], dtype=kind
+        )
 
         self.mentor_languages, self.mentee_languages = _bitmasks(
             [m.languages for m in self.mentors], [e.languages for e in self.mentees]
@@ -698,7 +705,7 @@ class _Scorer:
         self.has_bans = np.zeros(len(self.mentees), dtype=bool)
         self.has_bans[list(banned)] = True
         self._points = _Parts(
-            self.pair_points, self.mentor_points, self.field_points, self.interest_points,
+            self.pair_points, self.mentor_points, self.field_points, weights.interest,
             forbidden=-np.inf, floor=None,
         )  # fmt: skip
 
@@ -735,15 +742,18 @@ class _Scorer:
         return self._matrix
 
     def _combine(self, rows: IntArray, parts: _Parts) -> NDArray[Any]:
+        # Masks times values and putmask: 3-4 times faster than np.add(where=), table look-ups
+        # and boolean-index assignment on these arrays.
         block = np.take(parts.pairs[self.mentee_class[rows]], self.mentor_class, axis=1)
         block += parts.mentors
-        same_field = self.mentee_field[rows, None] == self.mentor_field
-        np.add(block, parts.field, out=block, where=same_field)
+        block += (self.mentee_field[rows, None] == self.mentor_field) * parts.field
         shared = np.bitwise_count(self.mentee_interests[rows, None] & self.mentor_interests)
-        block += parts.interests[shared]
+        np.minimum(shared, self.interest_cap, out=shared)
+        block += shared * parts.interest
         if parts.floor is not None:  # the stage rule's mark only grew by the other parts
-            block[block < parts.floor] = parts.forbidden
-        block[(self.mentee_languages[rows, None] & self.mentor_languages) == 0] = parts.forbidden
+            np.putmask(block, block < parts.floor, parts.forbidden)
+        talk = self.mentee_languages[rows, None] & self.mentor_languages
+        np.putmask(block, talk == 0, parts.forbidden)
         for k in np.flatnonzero(self.has_bans[rows]):
             block[k, self.bans[int(rows[k])]] = parts.forbidden
         return block
@@ -758,9 +768,12 @@ class _Scorer:
         finite = self._points.pairs[np.isfinite(self._points.pairs)]
         low = high = 0.0
         if len(finite) and len(self.mentors):
-            low = self.mentor_points.min() + self.interest_points.min() + finite.min()
-            high = self.mentor_points.max() + self.interest_points.max() + finite.max()
-        largest = max(abs(low), abs(high) + self.field_points) * self.unit + 2
+            low = self.mentor_points.min() + finite.min()
+            high = (
+                self.mentor_points.max() + self.weights.interest * self.interest_cap + finite.max()
+            )
+        each = max(self.field_points, self.weights.interest * max(self.interest_cap, 1))
+        largest = max(abs(low), abs(high) + self.field_points, each) * self.unit + 2
         dtype: type[np.signedinteger[Any]] = next(
             t for t in (np.int16, np.int32, np.int64) if largest < np.iinfo(t).max // 8
         )
@@ -775,7 +788,7 @@ class _Scorer:
             pairs=whole(self._points.pairs),
             mentors=whole(self._points.mentors),
             field=dtype(round(self.field_points * self.unit)),
-            interests=whole(self._points.interests),
+            interest=dtype(round(self.weights.interest * self.unit)),
             forbidden=self.forbidden,
             floor=-reach,
         )
