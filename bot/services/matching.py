@@ -28,14 +28,21 @@ Batch formulation:
     top-24 one 1.2%, because 1% of mentees end up with a mentor beyond their 85th best. So a
     short shortlist only starts a column generation that ends provably optimal:
 
-    a. Score every pair in row blocks with numpy (lookup tables and bitmasks, never a Python
-       loop over pairs; blocks run on all cores) and keep each mentee's ``shortlist`` best
-       mentors, remembering the best score left out.
+    a. Score every pair once, in row blocks on all cores, into a matrix of whole units in the
+       narrowest integer type that fits (int16 with the default weights: 2 bytes a pair);
+       every later pass reads it. Keep each mentee's ``shortlist`` best mentors, remembering
+       the best score left out, plus its best few among the mentors those shortlists leave
+       under-demanded, so the first solve can place nearly everyone (a mentee left out only
+       because its favourites were full would push their prices up to its own scores).
     b. Solve the shortlisted problem exactly as a min-cost flow with OR-Tools' cost-scaling
        solver (mentee -> mentor -> sink, mentor arcs capped by places left, and a free
-       mentee -> sink arc for "unmatched"), in whole units so every sum is exact.
+       mentee -> sink arc for "unmatched"), in whole units so every sum is exact. Scores on
+       a coarse grid tie a lot and ties slow cost scaling 2-3x, so the solver first sees
+       each pair's score less a fixed random fraction of a unit (under half); the proof in
+       (c) uses the true scores, and if it fails the edges are solved again without that.
        scipy's sparse Jonker-Volgenant solver (``min_weight_full_bipartite_matching``) needs
-       one node per place and was 1.5-2x slower per round; HiGHS (``linprog``) 2-5x slower.
+       one node per place and was 1.5-2x slower per round; HiGHS (``linprog``) 2-5x slower;
+       POT's network simplex on the whole dense problem took 18.6 s.
     c. Prove the assignment optimal on the *whole* graph. The b-matching LP is totally
        unimodular, so its optimum is integral and equals the best assignment's total; a dual
        solution (``u`` per mentee, ``v`` per mentor, both >= 0, ``u_i + v_j >= score_ij`` on
@@ -43,25 +50,25 @@ Batch formulation:
        ``v`` are shortest paths in a small graph over mentors built from the assignment
        (complementary slackness); a mentee's share ``u_i`` is its score minus its mentor's
        price, or 0. Rows whose share covers their best left-out score need no look; the
-       others are scored again.
+       others are read again from the matrix.
     d. Add the left-out pairs that break the dual, or come within ``_NEAR`` of breaking it
        (up to ``shortlist`` per mentee), and solve again. Each round adds at least one pair
        that breaks the dual, so this ends; adding the nearly broken ones too saves rounds,
        since prices keep rising a little while the rounds go on.
 
     How many rounds it takes depends on competition. With places to spare prices settle
-    fast (3 rounds). When places just cover demand and many mentees want the same mentors
-    (the benchmark), it takes 4 to 5 rounds, and as neither OR-Tools' nor scipy's solvers can
-    be warm-started each round solves from scratch: about 0.5 s for 5,000 mentees and 5-6 s
-    for 20,000 (0.3 to 1 s per solve). That is the price of an answer proved optimal. Tried
-    and dropped: warm-starting by cancelling negative cycles of the residual graph
-    (Bellman-Ford over mentors) took longer than a fresh solve even for rounds adding a few
-    hundred pairs; handing the solver costs reduced by the previous round's dual (its cost
-    scaling still starts from the largest cost, so no faster); a forward auction for
-    initial prices (it inflates the prices of mentors left with free places, so it chose
-    worse shortlists than raw scores); dropping pairs with large reduced cost from later
-    solves (no faster: the hard part is the competition, not the number of pairs); longer
-    first shortlists (8 to 24 per mentee: more arcs per solve, same number of rounds).
+    fast. When places just cover demand and many mentees want the same mentors (the
+    benchmark), it takes 4 rounds (5 now and then), and as neither OR-Tools' nor scipy's
+    solvers can be warm-started each round solves from scratch: 20,000 x 2,000 takes about
+    0.4 s a solve and 2.6 s in all, of which 1.6 s is solving. Tried and dropped: warm-
+    starting by cancelling negative cycles of the residual graph (slower than a fresh
+    solve); costs reduced by the previous round's dual (10 % faster at best); a forward
+    auction for initial prices; prices from a solved quarter or half sample of the mentees
+    (3-4 rounds on the whole problem all the same); dropping pairs with a large reduced cost
+    from later solves, or stabilising the dual between rounds (more rounds, no faster);
+    each mentor's best mentees added to the first shortlist; re-solving only the mentees
+    near the new pairs (the improving cycles reach further, so the proof failed); jitter of
+    a whole unit or more (the proof failed in most rounds).
 """
 
 from __future__ import annotations
@@ -485,8 +492,9 @@ def match_batch(
         mentees: Mentees who need a mentor.
         weights: The programme's weights.
         constraints: Exclusions and previous pairs.
-        shortlist: Mentors per mentee handed to the solver in the first round. It trades
-            solver time against rounds of column generation, never optimality.
+        shortlist: Mentors per mentee handed to the solver in the first round (plus a few
+            among under-demanded mentors, ``_shortlist``). It trades solver time against
+            rounds of column generation, never optimality.
 
     Returns:
         The pairs, why each other mentee stayed unmatched, and the total score.
