@@ -643,7 +643,7 @@ class _Scorer:
         self.unit = _exact_units(weights, offsets)
         self.constraints = constraints
         self._matrix: NDArray[np.signedinteger[Any]] | None = None
-        self.forbidden = 0  # set with the matrix
+        self.forbidden = 0  # the matrix's mark for a pair that may not form, set by ``matrix``
         self.field_points = weights.field
         self.mentor_points = np.array(
             [
@@ -659,7 +659,7 @@ class _Scorer:
         for m in self.mentors:
             if m.field is not None:
                 ids.setdefault(_field_key(m.field), len(ids))
-        kind = np.min_scalar_type(-len(ids) - 2)  # small: the matrix compares every pair's
+        kind = np.min_scalar_type(-len(ids) - 2)  # small: the matrix compares every pair
         self.mentor_field = np.array(
             [ids.get(_field_key(m.field), -1) for m in self.mentors], dtype=kind
         )
@@ -723,10 +723,7 @@ class _Scorer:
 
     def units(self, rows: IntArray) -> FloatArray:
         """``scores`` in whole units (integral float64; -inf stays -inf), read from ``matrix``."""
-        stored = self.matrix()[rows]
-        block = stored.astype(np.float64)
-        block[stored == self.forbidden] = -np.inf
-        return block
+        return _as_float(self.matrix()[rows], self.forbidden)
 
     def matrix(self) -> NDArray[np.signedinteger]:
         """Every pair's score in whole units, scored once; ``forbidden`` where none may form.
@@ -746,7 +743,7 @@ class _Scorer:
                 matrix[rows] = self._combine(rows, parts)
 
             _each_block(work, np.arange(len(self.mentees)), len(self.mentors))
-            self._matrix = matrix
+            self._matrix, self.forbidden = matrix, int(parts.forbidden)
         return self._matrix
 
     def _combine(self, rows: IntArray, parts: _Parts) -> NDArray[Any]:
@@ -786,18 +783,18 @@ class _Scorer:
             t for t in (np.int16, np.int32, np.int64) if largest < np.iinfo(t).max // 8
         )
         reach = np.iinfo(dtype).max // 8
-        self.forbidden = -4 * reach
+        forbidden = -4 * reach
 
         def whole(points: FloatArray) -> NDArray[np.signedinteger[Any]]:
             units = np.rint(np.where(np.isfinite(points), points * self.unit, 0.0))
-            return np.where(np.isfinite(points), units, self.forbidden).astype(dtype)
+            return np.where(np.isfinite(points), units, forbidden).astype(dtype)
 
         return _Parts(
             pairs=whole(self._points.pairs),
             mentors=whole(self._points.mentors),
             field=dtype(round(self.field_points * self.unit)),
             interest=dtype(round(self.weights.interest * self.unit)),
-            forbidden=self.forbidden,
+            forbidden=forbidden,
             floor=-reach,
         )
 
