@@ -56,19 +56,22 @@ Batch formulation:
        that breaks the dual, so this ends; adding the nearly broken ones too saves rounds,
        since prices keep rising a little while the rounds go on.
 
-    How many rounds it takes depends on competition. With places to spare prices settle
-    fast. When places just cover demand and many mentees want the same mentors (the
-    benchmark), it takes 4 rounds (5 now and then), and as neither OR-Tools' nor scipy's
-    solvers can be warm-started each round solves from scratch: 20,000 x 2,000 takes about
-    0.4 s a solve and 2.6 s in all, of which 1.6 s is solving. Tried and dropped: warm-
-    starting by cancelling negative cycles of the residual graph (slower than a fresh
-    solve); costs reduced by the previous round's dual (10 % faster at best); a forward
-    auction for initial prices; prices from a solved quarter or half sample of the mentees
-    (3-4 rounds on the whole problem all the same); dropping pairs with a large reduced cost
-    from later solves, or stabilising the dual between rounds (more rounds, no faster);
-    each mentor's best mentees added to the first shortlist; re-solving only the mentees
-    near the new pairs (the improving cycles reach further, so the proof failed); jitter of
-    a whole unit or more (the proof failed in most rounds).
+    How many rounds it takes depends on competition. With places to spare prices settle fast.
+    When places just cover demand and many mentees want the same mentors (the benchmark), it
+    takes 4 rounds (5 now and then), and as neither OR-Tools' nor scipy's solvers can be
+    warm-started each round solves from scratch: 20,000 x 2,000 takes 0.3-0.5 s a solve and
+    1.3-2.3 s in all, of which 70-80 % is solving. The 4 rounds are how long prices take to
+    settle, not a shortage of pairs: adding up to 16 pairs per mentee a round, or every pair
+    within 4 points of breaking the dual, still took 4; a first shortlist ranked by the final
+    prices themselves took 3 (ties leave the right pairs out). Tried and dropped: warm-starting
+    by cancelling negative cycles of the residual graph (slower than a fresh solve); costs
+    reduced by the previous round's dual (10 % faster at best); a forward auction for initial
+    prices; prices from a solved quarter or half sample of the mentees (3-4 rounds on the whole
+    problem all the same); dropping pairs with a large reduced cost from later solves, or
+    stabilising the dual between rounds (more rounds, no faster); each mentor's best mentees
+    added to the first shortlist; re-solving only the mentees near the new pairs (the improving
+    cycles reach further, so the proof failed); jitter of a whole unit or more (the proof
+    failed in most rounds).
 """
 
 from __future__ import annotations
