@@ -1,18 +1,33 @@
 """Ending a pair: ``/endpair`` for either side, ``/unpair`` for a programme's coordinators.
 
-Flow (all buttons, three taps): the pair → a 1–5 rating (sides only) → the main reason → done;
-the other side is told kindly through the outbox, and a mentee may be paired again. A pair
-never appears to anyone outside it, and every tap is checked again by the pairing service.
+Flow (all buttons, three taps): the pair (``ep``) → a 1–5 rating (``er``; a coordinator may
+skip it) → the main reason (``ex``) → done. The other side is told kindly through the outbox,
+and the mentee is offered a new match by the programme's pairing mode: mentors to ask in a
+mentee-choice programme, else the waiting list, with the programme's coordinators told (a
+button opens ``/pair`` for that mentee). A mentee who ends it themselves reads the offer in the
+reply; a coordinator who ends it reads the waiting mentee's button there.
+
+A pair never appears to anyone outside it, and every tap is checked again by the pairing
+service: a forged or stale button is refused and changes nothing.
 """
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import PreceptorContext
 from bot.i18n import t
-from bot.services.pairing import PairingRefused, PairView
+from bot.services.pairing import (
+    Buttons,
+    EndedPair,
+    PairingRefused,
+    PairView,
+    offer_buttons,
+    offer_text,
+    waiting_buttons,
+    waiting_text,
+)
 from bot.services.programmes import NotCoordinator
 from handlers.programmes import coordinated
 from handlers.ui import (
@@ -22,15 +37,16 @@ from handlers.ui import (
     language_for,
     person_of,
     query_of,
+    redraw,
     refuse_stale,
     say,
-    settle,
+    stack,
     user_of,
 )
 from storage.models import Role
 
 REASONS = ("finished", "no_fit", "no_time", "other")
-NO_RATING = 0  # coordinators end pairs without rating them
+NO_RATING = 0  # a skipped rating (coordinators may skip: they may have seen little of it)
 
 
 def _pair_buttons(pairs: list[PairView]) -> list[tuple[str, str]]:
@@ -96,40 +112,64 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
         return
     kind, ids, reason = parsed
     pairing_id = ids[0]
-    if kind == "ep":
-        sides = await context.services.pairing.pairs_of(person.telegram_id, as_role=Role.MENTEE)
-        sides += await context.services.pairing.pairs_of(person.telegram_id, as_role=Role.MENTOR)
-        if any(p.id == pairing_id for p in sides):
-            choices = [(str(n), f"er:{pairing_id}:{n}") for n in range(1, 6)]
-            await _close(query)
-            await say(update, t(lang, "endpair.rate"), keyboard(choices, columns=5))
-        else:  # a coordinator's /unpair: no rating
-            await _ask_reason(update, lang, pairing_id, NO_RATING)
-        return
-    if kind == "er":
-        if not 1 <= ids[1] <= 5:
-            await refuse_stale(query, lang)
-            return
-        await _ask_reason(update, lang, pairing_id, ids[1])
-        return
-    rating = ids[1] or None
+    pairing = context.services.pairing
     try:
-        pair = await context.services.pairing.end(
-            person.telegram_id, pairing_id, reason=reason, rating=rating
-        )
+        if kind == "ep":
+            role = await pairing.ending_role(person.telegram_id, pairing_id)
+            await _close(query)
+            await _ask_rating(update, lang, pairing_id, role)
+        elif kind == "er":
+            if not NO_RATING <= ids[1] <= 5:
+                await refuse_stale(query, lang)
+                return
+            await pairing.ending_role(person.telegram_id, pairing_id)  # still theirs to end?
+            await _close(query)
+            await _ask_reason(update, lang, pairing_id, ids[1])
+        else:
+            rating = ids[1] or None
+            ended = await pairing.end(person.telegram_id, pairing_id, reason=reason, rating=rating)
+            context.services.outbox.notify()
+            await query.answer()
+            await redraw(query, *_ended_reply(lang, ended))
     except (PairingRefused, NotCoordinator) as refusal:
         code = refusal.reason if isinstance(refusal, PairingRefused) else "not_yours"
         await query.answer(t(lang, f"pair.refused.{code}"), show_alert=True)
+
+
+async def _ask_rating(update: Update, lang: str, pairing_id: int, role: Role) -> None:
+    """The rating step, one for everyone who ends a pair: 1 to 5, and a coordinator may
+    skip it (they rate what they saw of the pair, which may be little)."""
+    markup = keyboard([(str(n), f"er:{pairing_id}:{n}") for n in range(1, 6)], columns=5)
+    if role != Role.COORDINATOR:
+        await say(update, t(lang, "endpair.rate"), markup)
         return
-    context.services.outbox.notify()
-    await settle(query, t(lang, "endpair.done", mentee=pair.mentee_name, mentor=pair.mentor_name))
+    skip = keyboard([(t(lang, "end.skip"), f"er:{pairing_id}:{NO_RATING}")], columns=1)
+    await say(update, t(lang, "end.rate_coordinator"), stack(markup, skip))
 
 
 async def _ask_reason(update: Update, lang: str, pairing_id: int, rating: int) -> None:
-    query, _ = query_of(update)
     choices = [(t(lang, f"endreason.{r}"), f"ex:{pairing_id}:{rating}:{r}") for r in REASONS]
-    await _close(query)
     await say(update, t(lang, "endpair.reason"), keyboard(choices, columns=1))
+
+
+def _ended_reply(lang: str, ended: EndedPair) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The record of the ending, with what comes next for whoever can act on it: the mentee's
+    offer when they ended it, the waiting mentee's ``/pair`` button for a coordinator."""
+    text = t(lang, "endpair.done", mentee=ended.mentee_name, mentor=ended.mentor_name)
+    offer = ended.offer
+    if offer is None:
+        return text, None
+    if ended.ended_by == Role.MENTEE:
+        return f"{text}\n\n{offer_text(lang, offer)}", _markup(offer_buttons(lang, offer))
+    if ended.ended_by == Role.COORDINATOR and offer.coordinators_told:
+        return f"{text}\n\n{waiting_text(lang, offer)}", _markup(waiting_buttons(lang, offer))
+    return text, None
+
+
+def _markup(rows: Buttons) -> InlineKeyboardMarkup | None:
+    """The outbox's plain button rows as an inline keyboard (None for no buttons)."""
+    choices = [(button["text"], button["callback_data"]) for row in rows for button in row]
+    return keyboard(choices, columns=1) if choices else None
 
 
 async def _close(query: CallbackQuery) -> None:

@@ -4,9 +4,14 @@ Flow: ``/pair`` → (which programme, if they coordinate several) → the mentee
 a mentor → the three best mentors for the one tapped, each with the reasons of its score → a
 tap on a mentor forms the pair, and both are introduced through the outbox.
 
+Suggestions never include a mentor the mentee was paired with before; those are listed
+apart ("↩️ … (paired before)"). Picking one — or any pair the rules refuse only because the
+two were paired before — shows how their last pair ended with a *Pair them again anyway*
+button (``pi``), which forms the pair despite the history (every other rule still holds).
+
 Every button carries ids, and every id is checked again by the services when it is pressed:
-a forged or stale button (another programme, a mentee already paired, a mentor now full) is
-refused with a short explanation and changes nothing.
+a forged or stale button (another programme, a mentee already paired, a mentor now full,
+someone who coordinates nothing here) is refused with a short explanation and changes nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import PreceptorContext
-from bot.i18n import Safe, t
-from bot.services.pairing import PairingRefused, reason_text
+from bot.i18n import Safe, has, t
+from bot.services.pairing import PairingRefused, PreviousPair, Refusal, reason_text
 from bot.services.programmes import NotCoordinator
 from handlers.programmes import with_programme
 from handlers.ui import (
@@ -29,6 +34,7 @@ from handlers.ui import (
     query_of,
     refuse_stale,
     say,
+    stack,
     user_of,
 )
 
@@ -50,12 +56,12 @@ async def _waiting(
 
 
 async def on_button(update: Update, context: PreceptorContext) -> None:
-    """Any ``/pair`` button: programme (pp), mentee (pm) or mentor (pc)."""
+    """Any ``/pair`` button: programme (pp), mentee (pm), mentor (pc) or insist (pi)."""
     query, data = query_of(update)
     person = await person_of(update, context)
     lang = language_for(update, context, person)
     kind = data[:3]
-    ids = callback_ids(data, kind, {"pp:": 1, "pm:": 2, "pc:": 3}.get(kind, 0))
+    ids = callback_ids(data, kind, {"pp:": 1, "pm:": 2, "pc:": 3, "pi:": 3}.get(kind, 0))
     if person is None or ids is None:
         await refuse_stale(query, lang)
         return
@@ -67,10 +73,13 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
         elif kind == "pm:":
             await _suggest(update, context, lang, ids[0], ids[1])
         else:
-            await _confirm(update, context, lang, ids[0], ids[1], ids[2])
+            await _confirm(update, context, lang, ids[0], ids[1], ids[2], insist=kind == "pi:")
     except NotCoordinator:
         await query.answer(t(lang, "coordinator.only"), show_alert=True)
     except PairingRefused as refusal:
+        if kind == "pc:" and refusal.reason == Refusal.PAIRED_BEFORE:
+            await _ask_insist(update, context, lang, ids[0], ids[1], ids[2])
+            return
         await query.answer(t(lang, f"pair.refused.{refusal.reason}"), show_alert=True)
 
 
@@ -80,9 +89,16 @@ async def _suggest(
     query, _ = query_of(update)
     pairing = context.services.pairing
     mentee, suggestions = await pairing.suggestions(user_of(update).id, programme_id, mentee_id)
+    before = await pairing.previous_mentors(user_of(update).id, programme_id, mentee_id)
     await query.answer()
+    # Earlier mentors, apart: picking one leads to the insist step, never to a silent repeat.
+    earlier = [
+        (t(lang, "pair.insist.previous", name=m.name), _pick(programme_id, m.person_id, mentee_id))
+        for m in before
+    ]
+    again = keyboard(earlier, columns=1)
     if not suggestions:
-        await say(update, t(lang, "pair.no_mentors", name=mentee.name))
+        await say(update, t(lang, "pair.no_mentors", name=mentee.name), again if before else None)
         return
     lines = [
         t(
@@ -95,11 +111,16 @@ async def _suggest(
         for n, s in enumerate(suggestions, start=1)
     ]
     choices = [
-        (f"{n}. {s.mentor.name}", f"pc:{programme_id}:{s.mentor.person_id}:{mentee_id}")
+        (f"{n}. {s.mentor.name}", _pick(programme_id, s.mentor.person_id, mentee_id))
         for n, s in enumerate(suggestions, start=1)
     ]
     text = t(lang, "pair.pick_mentor", name=mentee.name, lines=Safe("\n".join(lines)))
-    await say(update, text, keyboard(choices, columns=1))
+    await say(update, text, stack(keyboard(choices, columns=1), again))
+
+
+def _pick(programme_id: int, mentor_id: int, mentee_id: int) -> str:
+    """The callback data of a tap on a mentor for a mentee."""
+    return f"pc:{programme_id}:{mentor_id}:{mentee_id}"
 
 
 async def _confirm(
@@ -109,19 +130,55 @@ async def _confirm(
     programme_id: int,
     mentor_id: int,
     mentee_id: int,
+    *,
+    insist: bool = False,
 ) -> None:
     query, _ = query_of(update)
     services = context.services
-    pair = await services.pairing.pair(user_of(update).id, programme_id, mentor_id, mentee_id)
+    pair = await services.pairing.pair(
+        user_of(update).id, programme_id, mentor_id, mentee_id, insist=insist
+    )
     services.outbox.notify()
     await query.answer()
     await drop_buttons(query)
     await say(update, t(lang, "pair.done", mentee=pair.mentee_name, mentor=pair.mentor_name))
 
 
+async def _ask_insist(
+    update: Update,
+    context: PreceptorContext,
+    lang: str,
+    programme_id: int,
+    mentor_id: int,
+    mentee_id: int,
+) -> None:
+    """The two were paired before: how that ended, and a button to pair them again anyway."""
+    query, _ = query_of(update)
+    before = await context.services.pairing.previous_pair(
+        user_of(update).id, programme_id, mentor_id, mentee_id
+    )
+    await query.answer()
+    insist = [(t(lang, "pair.insist.button"), f"pi:{programme_id}:{mentor_id}:{mentee_id}")]
+    await say(update, _previous_text(lang, before), keyboard(insist, columns=1))
+
+
+def _previous_text(lang: str, before: PreviousPair) -> str:
+    reason = before.reason or "—"
+    rating = before.rating
+    return t(
+        lang,
+        "pair.insist.ask",
+        mentee=before.mentee.name,
+        mentor=before.mentor.name,
+        date=before.ended_on.isoformat() if before.ended_on else "—",
+        reason=t(lang, f"endreason.{reason}") if has(f"endreason.{reason}") else reason,
+        rating=t(lang, "pair.insist.rating", rating=rating) if rating else "—",
+    )
+
+
 def handlers() -> list[object]:
     """This module's handlers."""
     return [
         CommandHandler("pair", pair_command),
-        CallbackQueryHandler(on_button, pattern=r"^p[pmc]:"),
+        CallbackQueryHandler(on_button, pattern=r"^p[pmci]:"),
     ]

@@ -348,7 +348,8 @@ class PairingRequest(Base):
     expires_at: Mapped[datetime]
     reminded_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
-    # When the minute sweep must look at it next: halfway (reminder), then the deadline.
+    # When the minute sweep must look at it next: the reminder (once the programme's answer
+    # time has passed), then the deadline.
     next_check_at: Mapped[datetime]
 
     __table_args__ = (

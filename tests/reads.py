@@ -56,6 +56,7 @@ async def two_programmes(
         await people.consent(telegram_id, language="en", invite=None)
         ids[telegram_id] = (await people.choose_role(telegram_id, role)).id
         await people.answer(telegram_id, Step.NAME, name)
+        await people.toggle(telegram_id, Step.LANGUAGES, "es")  # pairable: a common language
         if role == Role.MENTOR:
             await people.answer(telegram_id, Step.CAPACITY, 3)
     second = await programmes.create(COORDINATOR, SECOND_PROGRAMME)

@@ -98,6 +98,7 @@ async def join_directly(
     await people.consent(telegram_id, language=lang, invite=None)
     await people.choose_role(telegram_id, role)
     await people.answer(telegram_id, Step.NAME, name)
+    await people.toggle(telegram_id, Step.LANGUAGES, "es")  # a language in common: pairable
     if role == Role.MENTOR:
         await people.answer(telegram_id, Step.CAPACITY, 3)
     await people.finish_onboarding(telegram_id)

@@ -180,6 +180,7 @@ async def _person(
     await people.consent(telegram_id, language=lang, invite=None)
     await people.choose_role(telegram_id, role)
     await people.answer(telegram_id, Step.NAME, f"P{telegram_id}")
+    await people.toggle(telegram_id, Step.LANGUAGES, "es")  # pairable: a common language
     await people.answer(telegram_id, Step.TIMEZONE, zone)
     await people.answer(telegram_id, Step.DAY, 0)
     await people.answer(telegram_id, Step.HOUR, 8)

@@ -180,8 +180,9 @@ async def test_pairing_actions_are_audited(bot: BotHarness, clock: ManualClock) 
     [mentor] = await seed_people(bot.services.db, pid, 3000, 1, role=Role.MENTOR,
                                  at=clock.now())  # fmt: skip
     async with bot.services.db.session() as s:
-        s.add(Profile(person_id=mentor, capacity=3, interests=[], languages=[],
-                      updated_at=clock.now()))  # fmt: skip
+        for person, capacity in ((mentor, 3), (mentee, None)):
+            s.add(Profile(person_id=person, capacity=capacity, interests=[], languages=["es"],
+                          updated_at=clock.now()))  # fmt: skip
     pairing = await bot.services.pairing.pair(COORDINATOR, pid, mentor, mentee)
     await bot.services.pairing.end(COORDINATOR, pairing.id, reason="", rating=None)
     await bot.services.pairing.exclude(COORDINATOR, pid, mentor, mentee)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.clock import ManualClock
 from bot.i18n import t
@@ -19,7 +19,14 @@ from bot.services.people import PeopleService
 from bot.services.profile import Step
 from bot.services.programmes import NotCoordinator, ProgrammeService
 from storage.database import Database
-from storage.models import OutboxMessage, PairingExclusion, PairingStatus, Role
+from storage.models import (
+    Membership,
+    OutboxMessage,
+    Pairing,
+    PairingExclusion,
+    PairingStatus,
+    Role,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -48,6 +55,7 @@ class World:
             await self.people.consent(telegram_id, language="es", invite=None)
             person = await self.people.choose_role(telegram_id, role)
             await self.people.answer(telegram_id, Step.NAME, f"Person {telegram_id}")
+            await self.people.toggle(telegram_id, Step.LANGUAGES, "es")
             if role == Role.MENTOR:
                 await self.people.answer(telegram_id, Step.CAPACITY, capacity)
             self.ids[telegram_id] = person.id
@@ -117,6 +125,40 @@ async def test_rules_refuse_bad_pairs_and_change_nothing(world: World) -> None:
     assert await world.outbox_count() == 4  # only the two successful pairs' introductions
 
 
+async def test_hard_rules_hold_for_a_coordinators_own_choice(world: World) -> None:
+    """No common language, or a mentor not senior enough: refused on every path, insist or not."""
+    await world.people.toggle(20, Step.LANGUAGES, "es")  # off: Person 20 now speaks nothing
+    await world.people.toggle(20, Step.LANGUAGES, "pt")
+    await _refused(world.pair(10, 20, insist=True), Refusal.NO_COMMON_LANGUAGE)
+    await world.people.answer(10, Step.STAGE, "senior_trainee")
+    await world.people.answer(21, Step.STAGE, "resident")
+    await _refused(world.pair(10, 21, insist=True), Refusal.STAGE_RULE)
+    assert await world.outbox_count() == 0
+    assert await world.pairing.pairs_of(10, as_role=Role.MENTOR) == []
+    await world.people.answer(21, Step.STAGE, "student_late")  # a junior: peer mentoring
+    await world.pair(10, 21)
+
+
+async def test_deactivated_members_are_neither_offered_nor_paired(world: World) -> None:
+    async with world.db.session() as s:
+        await s.execute(
+            update(Membership)
+            .where(Membership.person_id.in_([world.ids[11], world.ids[24]]))
+            .values(deactivated_at=world.clock.now())
+        )
+    for telegram_id in MENTEES:
+        await world.people.finish_onboarding(telegram_id)
+    _, offered = await world.pairing.suggestions(COORDINATOR, world.programme_id, world.ids[20])
+    assert [s.mentor.person_id for s in offered] == [world.ids[10]]
+    waiting = await world.pairing.waiting_mentees(COORDINATOR, world.programme_id)
+    assert world.ids[24] not in {m.person_id for m in waiting}
+    proposal = await world.pairing.propose_batch(COORDINATOR, world.programme_id)
+    assert {p.mentor.person_id for p in proposal.pairs} == {world.ids[10]}
+    await _refused(world.pair(11, 20), Refusal.NOT_MEMBERS)
+    await _refused(world.pair(10, 24), Refusal.NOT_MEMBERS)
+    assert await world.outbox_count() == 0
+
+
 async def test_only_this_programmes_coordinators_may_pair(world: World) -> None:
     with pytest.raises(NotCoordinator):
         await world.pairing.pair(20, world.programme_id, world.ids[10], world.ids[21])
@@ -133,6 +175,28 @@ async def test_capacity_holds_under_concurrent_pairing(world: World) -> None:
     refused = [r for r in results if isinstance(r, PairingRefused)]
     assert len(formed) == 2 and len(refused) == 3
     assert {r.reason for r in refused} == {Refusal.NO_CAPACITY}
+
+
+async def test_capacity_holds_when_a_batch_and_hand_pairing_race(world: World) -> None:
+    """A batch approval and a coordinator's /pair at the same moment share one mentor's
+    two places: whichever path comes first, the mentor never gets a third mentee."""
+    batch = world.pairing.apply_batch(
+        COORDINATOR, world.programme_id, [(world.ids[10], world.ids[m]) for m in (20, 21, 22)]
+    )
+    results = await asyncio.gather(
+        batch, world.pair(10, 23), world.pair(10, 24), return_exceptions=True
+    )
+    (formed, skipped), *by_hand = results
+    assert not isinstance(formed, BaseException)
+    formed_by_hand = [r for r in by_hand if not isinstance(r, BaseException)]
+    assert len(formed) + len(formed_by_hand) == 2
+    assert all(code == Refusal.NO_CAPACITY for _, _, code in skipped)
+    assert all(
+        isinstance(r, PairingRefused) and r.reason == Refusal.NO_CAPACITY
+        for r in by_hand
+        if isinstance(r, BaseException)
+    )
+    assert len(await world.pairing.pairs_of(10, as_role=Role.MENTOR)) == 2
 
 
 async def test_ending_tells_the_other_side_and_history_blocks_a_repeat(world: World) -> None:
@@ -173,11 +237,107 @@ async def test_deleting_my_data_ends_my_pairs_and_forgets_my_messages(world: Wor
 
 
 async def test_an_ended_pair_is_never_suggested_again(world: World) -> None:
-    for telegram_id in (10, 11, 20):
-        await world.people.toggle(telegram_id, Step.LANGUAGES, "es")
     _, first = await world.pairing.suggestions(COORDINATOR, world.programme_id, world.ids[20])
     assert {s.mentor.person_id for s in first} == {world.ids[10], world.ids[11]}
     pair = await world.pair(10, 20)
     await world.pairing.end(20, pair.id, reason="", rating=None)
     _, after = await world.pairing.suggestions(COORDINATOR, world.programme_id, world.ids[20])
     assert [s.mentor.person_id for s in after] == [world.ids[11]]
+
+
+# -- after an ending: the mentee's new match, and pairing the same two again ----------------
+
+
+async def _told(world: World, *kinds: str) -> dict[tuple[int, str], OutboxMessage]:
+    """The outbox rows of these kinds, by (chat, kind)."""
+    async with world.db.read() as s:
+        rows = (await s.scalars(select(OutboxMessage).where(OutboxMessage.kind.in_(kinds)))).all()
+    return {(r.chat_id, r.kind): r for r in rows}
+
+
+def _pair_now(world: World, mentee: int) -> list[list[dict[str, str]]]:
+    """The coordinator's one-tap /pair button for a waiting mentee (the coordinator reads en)."""
+    text = t("en", "end.offer.pair_now", name=f"Person {mentee}")
+    return [[{"text": text, "callback_data": f"pm:{world.programme_id}:{world.ids[mentee]}"}]]
+
+
+async def test_an_ended_mentee_waits_again_and_the_coordinators_are_told(world: World) -> None:
+    pair = await world.pair(10, 20)
+    ended = await world.pairing.end(10, pair.id, reason="no_time", rating=3)
+    assert ended.ended_by == Role.MENTOR and ended.status == PairingStatus.ENDED
+    assert ended.offer is not None and ended.offer.state == "waiting"
+    told = await _told(world, "pair_ended", "mentee_waiting")
+    assert set(told) == {(20, "pair_ended"), (COORDINATOR, "mentee_waiting")}
+    assert told[20, "pair_ended"].payload == {"text": t("es", "pair.ended.mentee")}
+    notice = told[COORDINATOR, "mentee_waiting"].payload
+    assert "Person 20" in notice["text"] and "Person 10" in notice["text"]
+    assert notice["buttons"] == _pair_now(world, 20)
+
+
+async def test_a_mentor_deleting_their_data_also_puts_the_mentee_on_the_list(world: World) -> None:
+    await world.pair(10, 20)
+    assert await world.people.delete_personal_data(10) is True
+    told = await _told(world, "pair_ended", "mentee_waiting")
+    assert told[20, "pair_ended"].payload == {"text": t("es", "pair.ended.mentee")}
+    assert told[COORDINATOR, "mentee_waiting"].payload["buttons"] == _pair_now(world, 20)
+
+
+async def test_in_a_choice_programme_the_mentee_is_offered_other_mentors(world: World) -> None:
+    await world.programmes.update_settings(COORDINATOR, world.programme_id, pairing_mode="choice")
+    pair = await world.pair(10, 20)
+    ended = await world.pairing.end(10, pair.id, reason="no_fit", rating=2)
+    assert ended.offer is not None and ended.offer.state == "choose"
+    assert [s.mentor.person_id for s in ended.offer.suggestions] == [world.ids[11]]
+    told = await _told(world, "pair_ended", "mentee_waiting")
+    assert set(told) == {(20, "pair_ended")}  # mentors to ask: no coordinator needed
+    offer = told[20, "pair_ended"].payload
+    assert "Person 11" in offer["text"] and "Person 10" not in offer["text"]
+    ask = t("es", "findmentor.ask", name="Person 11")
+    assert offer["buttons"] == [
+        [{"text": ask, "callback_data": f"rq:r:{world.programme_id}:{world.ids[11]}"}]
+    ]
+
+    # Mentor 11 full, mentor 10 paired with her before: nobody left, so coordinators help.
+    await world.pair(11, 21)
+    await world.pair(11, 22)
+    second = await world.pair(10, 23)
+    ended = await world.pairing.end(23, second.id, reason="other", rating=4)
+    assert ended.ended_by == Role.MENTEE
+    assert ended.offer is not None and ended.offer.state == "nobody"
+    told = await _told(world, "pair_ended", "mentee_waiting")
+    assert (23, "pair_ended") not in told  # she ended it: her reply carries the offer
+    assert told[COORDINATOR, "mentee_waiting"].payload["buttons"] == _pair_now(world, 23)
+
+
+async def test_a_coordinator_ending_a_pair_rates_it_and_is_not_told_again(world: World) -> None:
+    pair = await world.pair(10, 20)
+    ended = await world.pairing.end(COORDINATOR, pair.id, reason="finished", rating=5)
+    assert ended.ended_by == Role.COORDINATOR
+    assert ended.offer is not None and ended.offer.coordinators_told
+    told = await _told(world, "pair_ended", "mentee_waiting")
+    assert set(told) == {(10, "pair_ended"), (20, "pair_ended")}  # her reply says the rest
+    async with world.db.read() as s:
+        stored = await s.get(Pairing, pair.id)
+    assert stored is not None and stored.end_rating == 5
+
+
+async def test_a_coordinator_sees_the_earlier_pair_before_insisting(world: World) -> None:
+    pair = await world.pair(10, 20)
+    await world.pairing.end(20, pair.id, reason="no_fit", rating=2)
+    pid, mentor, mentee = world.programme_id, world.ids[10], world.ids[20]
+    before = await world.pairing.previous_pair(COORDINATOR, pid, mentor, mentee)
+    assert (before.mentor.name, before.mentee.name) == ("Person 10", "Person 20")
+    assert (before.ended_on, before.reason, before.rating) == (
+        world.clock.now().date(), "no_fit", 2
+    )  # fmt: skip
+    earlier = await world.pairing.previous_mentors(COORDINATOR, pid, mentee)
+    assert [m.person_id for m in earlier] == [mentor]
+    assert await world.pairing.previous_mentors(COORDINATOR, pid, world.ids[21]) == []
+    for attempt in (
+        world.pairing.previous_pair(20, pid, mentor, mentee),
+        world.pairing.previous_mentors(20, pid, mentee),
+    ):
+        with pytest.raises(NotCoordinator):
+            await attempt
+    await _refused(world.pair(10, 20), Refusal.PAIRED_BEFORE)
+    assert (await world.pair(10, 20, insist=True)).status == PairingStatus.ACTIVE

@@ -13,6 +13,7 @@ from bot.i18n import t
 from bot.services.profile import Step
 from storage.models import Role
 from tests.fake_telegram import FakeUser
+from tests.fake_telegram.validation import render_text
 from tests.harness import BotHarness
 from tests.scenario import onboard_mentee, onboard_mentor, press_and_read
 
@@ -91,6 +92,59 @@ async def test_a_pair_is_introduced_through_the_outbox(bot: BotHarness, lang: st
     await bruno.send("/help")
     help_text = await bruno.receive_text()
     assert "/mymentees" in help_text and "/mymentor " not in help_text
+
+
+@pytest.mark.parametrize(
+    ("mentee_lang", "mentor_lang"), [("en", "en"), ("es", "es"), ("es", "en")]
+)
+async def test_each_side_is_introduced_with_the_others_card_and_what_to_expect(
+    bot: BotHarness, mentee_lang: str, mentor_lang: str
+) -> None:
+    await _coordinator(bot)
+    ana = bot.fake.user(101, "Ana", username="ana_md", language_code=mentee_lang)
+    bruno = bot.fake.user(102, "Bruno", username="bruno_md", language_code=mentor_lang)
+    await onboard_mentee(ana, mentee_lang)
+    await onboard_mentor(bruno, mentor_lang)
+    people = bot.services.people
+    # Markup-looking text in a bio is shown as typed, never parsed as HTML.
+    ana_bio = "Intern in <Cusco> & Puno, keen on rural paediatrics."
+    bruno_bio = "Paediatrician in Lima; 15 years of rural clinics."
+    await people.answer(101, Step.BIO, ana_bio)
+    await people.answer(102, Step.BIO, bruno_bio)
+    programme = await people.ensure_default_programme("Preceptor mentorship")
+    await bot.services.programmes.update_settings(
+        COORDINATOR, programme.id, answer_hours=36, checkin_cadence="fortnightly"
+    )
+    mentor, mentee = await people.lookup(102), await people.lookup(101)
+    assert mentor is not None and mentee is not None
+    await bot.services.pairing.pair(COORDINATOR, programme.id, mentor.id, mentee.id)
+    bot.services.outbox.notify()
+
+    # As each person sees it: the HTML parsed away, so escaped text reads as it was typed.
+    to_ana = (await ana.receive(timeout=10)).plain_text or ""
+    to_bruno = (await bruno.receive(timeout=10)).plain_text or ""
+    for intro, lang, name, bio, stage in (
+        (to_ana, mentee_lang, "Bruno", bruno_bio, "years_10_20"),
+        (to_bruno, mentor_lang, "Ana", ana_bio, "resident"),
+    ):
+        paediatrics = t(lang, "field.paediatrics")
+        assert name in intro and bio in intro
+        assert paediatrics in intro and t(lang, f"stage.{stage}") in intro
+        assert t(lang, "spoken.es") in intro
+        assert t(lang, "reason.same_field", field=paediatrics) in intro  # why these two
+        assert "36 h" in intro and t(lang, "pair.intro.cadence.fortnightly") in intro
+        assert "ana_md" not in intro and "bruno_md" not in intro and "@" not in intro
+        assert len(intro.splitlines()) <= 7  # a few short lines on a phone
+    assert "/ask" in to_ana and t(mentee_lang, "pair.intro.ask.mentee", name="Bruno") in to_ana
+    assert t(mentor_lang, "qa.reply") in to_bruno and "/ask" not in to_bruno
+    # Each in their own language, greeted as the side they are.
+    assert to_ana.splitlines()[0] == _shown(t(mentee_lang, "pair.intro.mentee", name="Bruno"))
+    assert to_bruno.splitlines()[0] == _shown(t(mentor_lang, "pair.intro.mentor", name="Ana"))
+
+
+def _shown(html_text: str) -> str:
+    """What a person sees of a catalog text sent as HTML."""
+    return render_text(html_text, "HTML", None)[0]
 
 
 async def test_coordinator_pairs_in_three_taps_with_reasons(bot: BotHarness) -> None:
@@ -209,7 +263,9 @@ async def test_a_coordinator_unpairs_and_both_sides_are_told(bot: BotHarness) ->
     await carla.send("/unpair")
     await carla.receive()
     await carla.press("Ana ↔ Bruno")
-    await carla.receive()  # straight to the reason: coordinators do not rate
+    await carla.receive()  # the rating: a coordinator may skip it
+    await carla.press(t("en", "end.skip"))
+    await carla.receive()  # the reason
     await press_and_read(carla, t("en", "endreason.no_fit"))
     assert await ana.receive_text(timeout=10) == t("en", "pair.ended.mentee")
     assert await bruno.receive_text(timeout=10) == t("en", "pair.ended.mentor")
@@ -347,9 +403,12 @@ async def test_programme_settings_change_with_one_tap(bot: BotHarness) -> None:
     await carla.wait_edited(card)
     assert "<b>" + t("en", "programme.mode.choice") in (card.text or "")
     await carla.press("72 h", message=card)
+    await carla.wait_edited(card)
     programme = await bot.services.programmes.get(COORDINATOR, m.programme_id)
     assert (programme.settings.pairing_mode, programme.settings.answer_hours) == ("choice", 72)
     old_code = programme.invites[Role.MENTEE]
+    await carla.press(t("en", "programme.view.invites"), message=card)
+    await carla.wait_edited(card)
     await carla.press(t("en", "programme.rotate", role=t("en", "role.mentee")), message=card)
     assert "https://t.me/" in await carla.receive_text()
     assert await bot.services.people.find_invite(old_code) is None

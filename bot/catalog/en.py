@@ -215,18 +215,36 @@ MESSAGES: dict[str, str] = {
     "pairs.my_mentor": "🤝 <b>Your mentor</b>",
     "pairs.my_mentees": "🤝 <b>Your mentees</b>",
     "pairs.line": "• {name} ({programme})",
-    "pair.intro.mentee": (
-        "🤝 Meet your mentor, <b>{name}</b>! You can write to them through me whenever you like; "
-        "they will answer when they can. /mymentor shows your pair."
-    ),
-    "pair.intro.mentor": (
-        "🤝 You have a new mentee, <b>{name}</b>. They will write to you through me, and you "
-        "answer when you can. /mymentees lists your mentees."
-    ),
+    "pair.intro.mentee": "🤝 Meet your mentor, <b>{name}</b>!",
+    "pair.intro.mentor": "🤝 You have a new mentee, <b>{name}</b>!",
+    "pair.intro.facts": "{facts}",
+    "pair.intro.bio": "<i>“{bio}”</i>",
     "pair.intro.reasons": "Why you two: {reasons}",
+    "pair.intro.ask.mentee": (
+        "❓ To ask {name} something, send /ask, then your question: text, a voice note or a photo."
+    ),
+    "pair.intro.ask.mentor": (
+        "❓ {name}'s questions reach you here. Tap {reply} under one (or just reply to it) and "
+        "write or send a voice note."
+    ),
+    "pair.intro.expect.mentee": (
+        "⏳ {name} will try to answer within {hours} h. I'll ask how you are doing {cadence}: "
+        "one tap is enough."
+    ),
+    "pair.intro.expect.mentor": (
+        "⏳ Please answer within {hours} h if you can; a short reply helps a lot. I'll send "
+        "you a short update {cadence}."
+    ),
+    "pair.intro.cadence.weekly": "every week",
+    "pair.intro.cadence.fortnightly": "every two weeks",
+    "pair.intro.cadence.monthly": "every month",
     "pair.ended.mentee": (
         "Your mentoring pair has ended. Thank you for the time you spent together. "
-        "Your coordinator can pair you with a new mentor."
+        "You are back on the waiting list: your coordinator has been told and will pair you "
+        "with a new mentor."
+    ),
+    "pair.ended.mentee_offer": (
+        "Your mentoring pair has ended. Thank you for the time you spent together.\n\n{offer}"
     ),
     "pair.ended.mentor": (
         "One of your mentoring pairs has ended. Thank you for your time and care."
@@ -259,6 +277,10 @@ MESSAGES: dict[str, str] = {
     "pair.refused.not_yours": "That pair is not one you can change.",
     "pair.refused.already_ended": "That pair has already ended.",
     "pair.refused.bad_rating": "Please rate from 1 to 5.",
+    "pair.refused.no_common_language": "These two have no language in common.",
+    "pair.refused.stage_rule": (
+        "This mentor is not senior enough for this mentee (peer-mentoring rule)."
+    ),
     "cmd.pair": "Pair a mentee with a mentor (coordinators)",
     # -- ending pairs --
     "endpair.pick": "Which pair do you want to end?",
@@ -275,6 +297,36 @@ MESSAGES: dict[str, str] = {
     ),
     "cmd.endpair": "End my mentoring pair",
     "cmd.unpair": "End a pair (coordinators)",
+    "end.rate_coordinator": (
+        "How did this pair go, as far as you know? Rate it from 1 (poor) to 5 (excellent), or "
+        "skip:"
+    ),
+    "end.skip": "Skip",
+    "end.offer.choose": (
+        "Mentors who could guide you next:\n{lines}\n\nTap one to ask them to mentor you."
+    ),
+    "end.offer.nobody": (
+        "No other mentor has a free place that fits you right now. Your coordinator has been "
+        "told; /findmentor shows new mentors as places open."
+    ),
+    "end.offer.find": "/findmentor shows the mentors who could guide you next.",
+    "end.offer.waiting": (
+        "You are back on the waiting list: your coordinator has been told and will pair you "
+        "with a new mentor."
+    ),
+    "end.offer.coordinator": (
+        "⏳ <b>{mentee}</b> is waiting for a new mentor in {programme} (their pair with "
+        "{mentor} has ended)."
+    ),
+    "end.offer.pair_now": "Pair {name} now",
+    "pair.insist.ask": (
+        "↩️ <b>{mentee}</b> and <b>{mentor}</b> were paired before; that pair ended on {date} "
+        "(reason: {reason}; rating: {rating}).\n\nPair them again anyway? Both will be "
+        "introduced again."
+    ),
+    "pair.insist.button": "Pair them again anyway",
+    "pair.insist.previous": "↩️ {name} (paired before)",
+    "pair.insist.rating": "{rating}/5",
     # -- away --
     "away.mentors_only": "/away is for mentors: it pauses new mentees for a while.",
     "away.ask": "Taking a break? I will not give you new mentees until the date you choose.",
@@ -288,9 +340,16 @@ MESSAGES: dict[str, str] = {
     "cmd.away": "Take a break from new mentees",
     "away.returned": "Welcome back! You can be paired with new mentees again.",
     # -- batch matching --
-    "match.title": "🧩 <b>{programme}</b>: {count} pairs proposed (the best total for everyone).",
-    "match.pair": "• {mentee} ↔ {mentor}: {reasons}",
+    "match.title": (
+        "🧩 <b>{programme}</b>: {count} pairs proposed, total score {total} "
+        "(the best total for everyone)."
+    ),
+    "match.pair": "• {mentee} ↔ {mentor} · <b>{score}</b>: {reasons}",
     "match.more": "…and {count} more.",
+    "match.page": "Pairs {first}–{last} of {count}.",
+    "match.previous": "◀️ Previous",
+    "match.next": "Next ▶️",
+    "match.skipped": "• {mentee} ↔ {mentor}: {reason}",
     "match.unmatched_title": "\nStill without a mentor:",
     "match.unmatched": "• {name}: {reason}",
     "match.approve": "✅ Approve all",
@@ -341,9 +400,7 @@ MESSAGES: dict[str, str] = {
     "request.decline": "Decline",
     "request.ask_more": "Ask for more",
     "request.reminder": "⏰ {name} is still waiting for your answer to their request.",
-    "request.declined": (
-        "{name} cannot take a new mentee right now. /findmentor shows other mentors."
-    ),
+    "request.declined": "{name} cannot take a new mentee right now.",
     "request.question": (
         "❓ <b>{name}</b> would like to know a bit more before deciding:\n\n<i>{question}</i>"
         "\n\nTap Reply to answer; your request stays open."
@@ -370,21 +427,72 @@ MESSAGES: dict[str, str] = {
         "/cancel to stop."
     ),
     "request.closed": "This request is no longer open: it was answered or it expired.",
-    "request.expired": (
-        "Your request to {name} expired without an answer. /findmentor shows other mentors."
+    "request.expired": "Your request to {name} expired without an answer.",
+    "request.nobody_left": (
+        "No other mentor with a free place fits you right now. I have told your coordinator, "
+        "who will help you find one."
+    ),
+    "request.stranded_coordinator": (
+        "{mentee}'s request to {mentor} ended without a pair, and no other mentor with a free "
+        "place fits {mentee} in {programme}. Please help them find a mentor."
+    ),
+    "request.unavailable": (
+        "You cannot ask this mentor now: they may be full or away, or no longer a fit for you. "
+        "/findmentor shows who you can ask."
+    ),
+    "request.away": (
+        "You are away, so you cannot take a new mentee. Tap “{back}” in /away, then Accept "
+        "again while the request is open."
     ),
     "request.expired_coordinator": (
         "{mentor} did not answer {mentee}'s request in time; {mentee} can choose another mentor."
     ),
     "request.done.accept": "✅ You are now {name}'s mentor. You have both been introduced.",
     "request.done.decline": "You declined {name}'s request. Thank you for answering.",
+    "request.done.no_capacity": (
+        "You have no free place left, so you cannot take {name} now. I have let them know, so "
+        "they can choose another mentor."
+    ),
+    "request.done.has_mentor": "{name} got a mentor meanwhile, so this request is closed.",
+    "request.done.not_allowed": (
+        "{name}'s request can no longer be accepted, so it is closed. I have told them."
+    ),
     "pair.refused.pending": "You already have a request waiting for an answer.",
     "cmd.findmentor": "Choose a mentor",
     # -- programme settings --
     "programme.settings": (
         "⚙️ <b>{name}</b>\nPairs are formed: <b>{mode}</b>\nExpected answer time: <b>{hours} "
-        "h</b>\nCheck-ins: <b>{cadence}</b>\n\nTap to change; a new link retires the old one."
+        "h</b>\nCheck-ins: <b>{cadence}</b>\nA mentee's request to a mentor waits: "
+        "<b>{expiry} h</b>\n\nTap to change."
     ),
+    "programme.expiry": "⏳ {hours} h",
+    "programme.view.invites": "🔗 Invite links",
+    "programme.view.weights": "⚖️ Matching weights",
+    "programme.view.main": "⬅️ Back to the settings",
+    "programme.invites": (
+        "🔗 <b>{name}</b>: invite links\n{links}\n\nA new link retires the old one; a "
+        "disabled link lets nobody in until you make a new one."
+    ),
+    "programme.disable": "Disable {role} link",
+    "weights.card": (
+        "⚖️ <b>{name}</b>: how much each preference counts when mentors are suggested and "
+        "matched\n{lines}\n\nA common language is always required. Changes apply to the "
+        "next suggestions and /match."
+    ),
+    "weights.line": "• {weight}: <b>{level}</b>",
+    "weights.level.off": "off",
+    "weights.level.low": "half",
+    "weights.level.normal": "normal",
+    "weights.level.high": "double",
+    "weights.field": "Same field",
+    "weights.interest": "Shared interests",
+    "weights.timezone": "Hours apart",
+    "weights.stage_gap": "Seniority fit",
+    "weights.capacity": "Places left",
+    "weights.button.off": "{weight}: off",
+    "weights.button.low": "½",
+    "weights.button.normal": "×1",
+    "weights.button.high": "×2",
     "programme.mode.coordinator": "by coordinators",
     "programme.mode.choice": "mentees choose",
     "programme.mode.batch": "batch match",

@@ -233,18 +233,37 @@ MESSAGES: dict[str, str] = {
     "pairs.my_mentor": "🤝 <b>Tu mentor/a</b>",
     "pairs.my_mentees": "🤝 <b>Tus mentorados/as</b>",
     "pairs.line": "• {name} ({programme})",
-    "pair.intro.mentee": (
-        "🤝 Te presento a tu mentor/a, <b>{name}</b>. Puedes escribirle a través de mí cuando "
-        "quieras; te responderá cuando pueda. /mymentor muestra tu pareja."
-    ),
-    "pair.intro.mentor": (
-        "🤝 Tienes un/a nuevo/a mentorado/a, <b>{name}</b>. Te escribirá a través de mí, y tú "
-        "respondes cuando puedas. /mymentees muestra tus mentorados/as."
-    ),
+    "pair.intro.mentee": "🤝 Te presento a tu mentor/a, <b>{name}</b>.",
+    "pair.intro.mentor": "🤝 Tienes un/a nuevo/a mentorado/a, <b>{name}</b>.",
+    "pair.intro.facts": "{facts}",
+    "pair.intro.bio": "<i>«{bio}»</i>",
     "pair.intro.reasons": "Por qué ustedes dos: {reasons}",
+    "pair.intro.ask.mentee": (
+        "❓ Para preguntarle algo a {name}, envía /ask y luego tu pregunta: texto, una nota de "
+        "voz o una foto."
+    ),
+    "pair.intro.ask.mentor": (
+        "❓ Las preguntas de {name} te llegan aquí. Toca {reply} debajo de una (o respóndela sin "
+        "más) y escribe o envía una nota de voz."
+    ),
+    "pair.intro.expect.mentee": (
+        "⏳ {name} intentará responderte en {hours} h como máximo. Te preguntaré cómo vas "
+        "{cadence}: con un toque basta."
+    ),
+    "pair.intro.expect.mentor": (
+        "⏳ Si puedes, responde en {hours} h como máximo; una respuesta breve ayuda mucho. Te "
+        "enviaré un breve resumen {cadence}."
+    ),
+    "pair.intro.cadence.weekly": "cada semana",
+    "pair.intro.cadence.fortnightly": "cada dos semanas",
+    "pair.intro.cadence.monthly": "cada mes",
     "pair.ended.mentee": (
         "Tu pareja de mentoría ha terminado. Gracias por el tiempo compartido. "
-        "Tu coordinador/a puede asignarte un/a nuevo/a mentor/a."
+        "Vuelves a la lista de espera: tu coordinador/a ya lo sabe y te asignará un/a nuevo/a "
+        "mentor/a."
+    ),
+    "pair.ended.mentee_offer": (
+        "Tu pareja de mentoría ha terminado. Gracias por el tiempo compartido.\n\n{offer}"
     ),
     "pair.ended.mentor": (
         "Una de tus parejas de mentoría ha terminado. Gracias por tu tiempo y dedicación."
@@ -283,6 +302,11 @@ MESSAGES: dict[str, str] = {
     "pair.refused.not_yours": "No puedes cambiar esa pareja.",
     "pair.refused.already_ended": "Esa pareja ya terminó.",
     "pair.refused.bad_rating": "Valora del 1 al 5, por favor.",
+    "pair.refused.no_common_language": "Estas dos personas no comparten ningún idioma.",
+    "pair.refused.stage_rule": (
+        "Este/a mentor/a no tiene la antigüedad necesaria para este/a mentorado/a "
+        "(regla de mentoría entre pares)."
+    ),
     "cmd.pair": "Emparejar mentorado/a y mentor/a (coordinación)",
     # -- ending pairs --
     "endpair.pick": "¿Qué pareja quieres terminar?",
@@ -300,6 +324,37 @@ MESSAGES: dict[str, str] = {
     ),
     "cmd.endpair": "Terminar mi pareja de mentoría",
     "cmd.unpair": "Terminar una pareja (coordinación)",
+    "end.rate_coordinator": (
+        "¿Cómo fue esta pareja, por lo que sabes? Valórala de 1 (mal) a 5 (excelente), u "
+        "omite la valoración:"
+    ),
+    "end.skip": "Omitir",
+    "end.offer.choose": (
+        "Mentores que podrían acompañarte ahora:\n{lines}\n\nToca uno para pedirle que sea "
+        "tu mentor/a."
+    ),
+    "end.offer.nobody": (
+        "Ahora mismo ningún otro mentor con plaza libre encaja contigo. Tu coordinador/a ya lo "
+        "sabe; /findmentor muestra nuevos mentores cuando se abren plazas."
+    ),
+    "end.offer.find": "/findmentor muestra los mentores que podrían acompañarte ahora.",
+    "end.offer.waiting": (
+        "Vuelves a la lista de espera: tu coordinador/a ya lo sabe y te asignará un/a nuevo/a "
+        "mentor/a."
+    ),
+    "end.offer.coordinator": (
+        "⏳ <b>{mentee}</b> espera un/a nuevo/a mentor/a en {programme} (su pareja con "
+        "{mentor} ha terminado)."
+    ),
+    "end.offer.pair_now": "Emparejar a {name} ahora",
+    "pair.insist.ask": (
+        "↩️ <b>{mentee}</b> y <b>{mentor}</b> ya fueron pareja; esa pareja terminó el {date} "
+        "(motivo: {reason}; valoración: {rating}).\n\n¿Emparejarlos de nuevo de todos modos? "
+        "Los dos recibirán otra presentación."
+    ),
+    "pair.insist.button": "Emparejarlos de nuevo igualmente",
+    "pair.insist.previous": "↩️ {name} (ya fueron pareja)",
+    "pair.insist.rating": "{rating}/5",
     # -- away --
     "away.mentors_only": "/away es para mentores: pausa la llegada de nuevos mentorados.",
     "away.ask": (
@@ -317,10 +372,15 @@ MESSAGES: dict[str, str] = {
     "away.returned": "¡Bienvenido/a de vuelta! Ya puedes recibir nuevos mentorados.",
     # -- batch matching --
     "match.title": (
-        "🧩 <b>{programme}</b>: {count} parejas propuestas (el mejor total para todos)."
+        "🧩 <b>{programme}</b>: {count} parejas propuestas, puntuación total {total} "
+        "(el mejor total para todos)."
     ),
-    "match.pair": "• {mentee} ↔ {mentor}: {reasons}",
+    "match.pair": "• {mentee} ↔ {mentor} · <b>{score}</b>: {reasons}",
     "match.more": "…y {count} más.",
+    "match.page": "Parejas {first}–{last} de {count}.",
+    "match.previous": "◀️ Anteriores",
+    "match.next": "Siguientes ▶️",
+    "match.skipped": "• {mentee} ↔ {mentor}: {reason}",
     "match.unmatched_title": "\nSiguen sin mentor/a:",
     "match.unmatched": "• {name}: {reason}",
     "match.approve": "✅ Aprobar todas",
@@ -373,9 +433,7 @@ MESSAGES: dict[str, str] = {
     "request.decline": "Rechazar",
     "request.ask_more": "Pedir más información",
     "request.reminder": "⏰ {name} sigue esperando tu respuesta a su solicitud.",
-    "request.declined": (
-        "{name} no puede recibir un nuevo mentorado ahora. /findmentor muestra otros mentores."
-    ),
+    "request.declined": "{name} no puede recibir un nuevo mentorado ahora.",
     "request.question": (
         "❓ <b>{name}</b> quiere saber un poco más antes de decidir:\n\n<i>{question}</i>"
         "\n\nToca Responder para contestar; tu solicitud sigue abierta."
@@ -402,8 +460,22 @@ MESSAGES: dict[str, str] = {
         "para dejarlo."
     ),
     "request.closed": "Esta solicitud ya no está abierta: fue respondida o caducó.",
-    "request.expired": (
-        "Tu solicitud a {name} caducó sin respuesta. /findmentor muestra otros mentores."
+    "request.expired": "Tu solicitud a {name} caducó sin respuesta.",
+    "request.nobody_left": (
+        "Ahora mismo ningún otro mentor con plaza libre encaja contigo. Se lo he dicho a tu "
+        "coordinador/a, que te ayudará a encontrar uno."
+    ),
+    "request.stranded_coordinator": (
+        "La solicitud de {mentee} a {mentor} terminó sin pareja, y ningún otro mentor con plaza "
+        "libre encaja con {mentee} en {programme}. Ayúdale a encontrar mentor/a, por favor."
+    ),
+    "request.unavailable": (
+        "Ahora no puedes pedírselo a este mentor: puede que no tenga plaza, esté ausente o ya "
+        "no encaje contigo. /findmentor muestra a quién puedes pedírselo."
+    ),
+    "request.away": (
+        "Estás ausente, así que no puedes recibir un nuevo mentorado. Toca «{back}» en /away "
+        "y vuelve a Aceptar mientras la solicitud siga abierta."
     ),
     "request.expired_coordinator": (
         "{mentor} no respondió a tiempo la solicitud de {mentee}; {mentee} puede elegir otro/a "
@@ -411,14 +483,50 @@ MESSAGES: dict[str, str] = {
     ),
     "request.done.accept": "✅ Ahora eres mentor/a de {name}. Los dos recibieron su presentación.",
     "request.done.decline": "Rechazaste la solicitud de {name}. Gracias por responder.",
+    "request.done.no_capacity": (
+        "No te quedan plazas libres, así que ahora no puedes recibir a {name}. Se lo he dicho "
+        "para que pueda elegir otro/a mentor/a."
+    ),
+    "request.done.has_mentor": "{name} ya tiene mentor/a, así que esta solicitud está cerrada.",
+    "request.done.not_allowed": (
+        "La solicitud de {name} ya no se puede aceptar, así que está cerrada. Se lo he dicho."
+    ),
     "pair.refused.pending": "Ya tienes una solicitud esperando respuesta.",
     "cmd.findmentor": "Elegir mentor/a",
     # -- programme settings --
     "programme.settings": (
         "⚙️ <b>{name}</b>\nLas parejas se forman: <b>{mode}</b>\nTiempo de respuesta esperado: "
-        "<b>{hours} h</b>\nSeguimientos: <b>{cadence}</b>\n\nToca para cambiar; un enlace "
-        "nuevo anula el anterior."
+        "<b>{hours} h</b>\nSeguimientos: <b>{cadence}</b>\nLa solicitud de un/a mentorado/a "
+        "a un/a mentor/a espera: <b>{expiry} h</b>\n\nToca para cambiar."
     ),
+    "programme.expiry": "⏳ {hours} h",
+    "programme.view.invites": "🔗 Enlaces de invitación",
+    "programme.view.weights": "⚖️ Pesos del emparejamiento",
+    "programme.view.main": "⬅️ Volver a la configuración",
+    "programme.invites": (
+        "🔗 <b>{name}</b>: enlaces de invitación\n{links}\n\nUn enlace nuevo anula el "
+        "anterior; un enlace desactivado no deja entrar a nadie hasta que crees uno nuevo."
+    ),
+    "programme.disable": "Desactivar enlace de {role}",
+    "weights.card": (
+        "⚖️ <b>{name}</b>: cuánto cuenta cada preferencia al sugerir y emparejar "
+        "mentores\n{lines}\n\nCompartir un idioma siempre es obligatorio. Los cambios se "
+        "aplican a las próximas sugerencias y a /match."
+    ),
+    "weights.line": "• {weight}: <b>{level}</b>",
+    "weights.level.off": "desactivado",
+    "weights.level.low": "la mitad",
+    "weights.level.normal": "normal",
+    "weights.level.high": "el doble",
+    "weights.field": "Misma área",
+    "weights.interest": "Intereses en común",
+    "weights.timezone": "Horas de diferencia",
+    "weights.stage_gap": "Ajuste de experiencia",
+    "weights.capacity": "Plazas libres",
+    "weights.button.off": "{weight}: no",
+    "weights.button.low": "½",
+    "weights.button.normal": "×1",
+    "weights.button.high": "×2",
     "programme.mode.coordinator": "por coordinación",
     "programme.mode.choice": "eligen los mentorados",
     "programme.mode.batch": "emparejamiento global",

@@ -11,9 +11,10 @@ transaction, so a pair never exists without its introduction, nor an introductio
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
-from bot.i18n import t
+from bot.i18n import Safe, t
+from bot.services.cards import facts_line, short_bio
 from bot.services.matching import (
     Candidate,
     Constraints,
@@ -29,6 +31,7 @@ from bot.services.matching import (
     Score,
     Weights,
     match_batch,
+    may_mentor,
     score,
     suggest,
 )
@@ -38,6 +41,7 @@ from bot.services.programmes import (
     NotCoordinator,
     ProgrammeSettings,
     active_person_id,
+    notify_coordinators,
     require_coordinator,
 )
 from bot.services.stats import audit
@@ -79,6 +83,8 @@ class Refusal(enum.StrEnum):
     ALREADY_ENDED = "already_ended"
     BAD_RATING = "bad_rating"
     PENDING = "pending"
+    NO_COMMON_LANGUAGE = "no_common_language"
+    STAGE_RULE = "stage_rule"
 
 
 @dataclass(frozen=True)
@@ -290,17 +296,183 @@ async def _pair_views(
     ]
 
 
-async def tell_pair_ended(s: AsyncSession, pairing: Pairing, person_id: int) -> None:
-    """Tell one side, kindly and without detail, that their pair has ended."""
+# -- after an ending: what the mentee is offered next ------------------------------------
+
+Buttons = list[list[dict[str, str]]]  # outbox rows of ``{"text", "callback_data"}``
+
+
+@dataclass(frozen=True)
+class MatchOffer:
+    """What a mentee whose pair ended is offered next, by their programme's pairing mode.
+
+    ``state`` is ``choose`` (a mentee-choice programme: ``suggestions`` to ask, never the
+    previous mentor), ``nobody`` (such a programme where no mentor fits now), ``find`` (such a
+    programme, mentors not looked up: ``/findmentor`` will) or ``waiting`` (coordinator and
+    batch programmes: back on the waiting list). In ``nobody`` and ``waiting`` the programme's
+    coordinators are told that the mentee waits.
+    """
+
+    state: Literal["choose", "nobody", "find", "waiting"]
+    programme_id: int
+    programme_name: str
+    mentee_id: int
+    mentee_name: str
+    mentor_name: str
+    suggestions: tuple[Suggestion, ...] = ()
+
+    @property
+    def coordinators_told(self) -> bool:
+        """Whether the programme's coordinators hear that this mentee waits for a mentor."""
+        return self.state in ("nobody", "waiting")
+
+
+@dataclass(frozen=True)
+class EndedPair(PairView):
+    """A pair just ended: who ended it (their part in it) and the mentee's offer."""
+
+    ended_by: Role = Role.COORDINATOR
+    offer: MatchOffer | None = None
+
+
+@dataclass(frozen=True)
+class PreviousPair:
+    """The last pair of a mentor and a mentee, for a coordinator deciding to pair them again."""
+
+    programme_id: int
+    mentor: MemberCard
+    mentee: MemberCard
+    ended_on: date | None
+    reason: str | None
+    rating: int | None
+
+
+def mentor_card(lang: str, n: int, suggestion: Suggestion) -> str:
+    """A suggested mentor as a choosing mentee sees them (the card of ``/findmentor``)."""
+    return t(
+        lang,
+        "findmentor.card",
+        n=n,
+        name=suggestion.mentor.name,
+        facts=facts_line(lang, suggestion.mentor.field, suggestion.stage, suggestion.languages),
+        bio=short_bio(suggestion.bio),
+        reasons=reason_text(lang, suggestion.score.reasons),
+    ).replace("\n<i></i>", "")
+
+
+def offer_text(lang: str, offer: MatchOffer) -> str:
+    """The offer as its mentee reads it: mentor cards, or what happens next."""
+    if offer.state == "choose":
+        cards = "\n\n".join(mentor_card(lang, n, s) for n, s in enumerate(offer.suggestions, 1))
+        return t(lang, "end.offer.choose", lines=Safe(cards))
+    return t(lang, f"end.offer.{offer.state}")
+
+
+def ask_buttons(lang: str, programme_id: int, suggestions: Sequence[Suggestion]) -> Buttons:
+    """One *Ask* button (``rq:r``) per suggested mentor, exactly as ``/findmentor`` offers
+    them: plain data, for a handler's keyboard or an outbox message alike."""
+    return [
+        [
+            {
+                "text": t(lang, "findmentor.ask", name=s.mentor.name),
+                "callback_data": f"rq:r:{programme_id}:{s.mentor.person_id}",
+            }
+        ]
+        for s in suggestions
+    ]
+
+
+def offer_buttons(lang: str, offer: MatchOffer) -> Buttons:
+    """The offer's *Ask* buttons (none unless it suggests mentors)."""
+    return ask_buttons(lang, offer.programme_id, offer.suggestions)
+
+
+def waiting_text(lang: str, offer: MatchOffer) -> str:
+    """For a coordinator: this mentee waits for a new mentor."""
+    return t(
+        lang,
+        "end.offer.coordinator",
+        mentee=offer.mentee_name,
+        mentor=offer.mentor_name,
+        programme=offer.programme_name,
+    )
+
+
+def waiting_buttons(lang: str, offer: MatchOffer) -> Buttons:
+    """A coordinator's one tap into ``/pair`` for the waiting mentee (its ``pm`` step)."""
+    text = t(lang, "end.offer.pair_now", name=offer.mentee_name)
+    return [[{"text": text, "callback_data": f"pm:{offer.programme_id}:{offer.mentee_id}"}]]
+
+
+async def _offer_without_suggestions(s: AsyncSession, pairing: Pairing) -> MatchOffer:
+    """The mentee's offer when nobody looked mentors up: ``find`` or ``waiting``."""
+    programme = await s.get(Programme, pairing.programme_id)
+    mentor = await s.get(Person, pairing.mentor_id)
+    mentee = await s.get(Person, pairing.mentee_id)
+    assert programme is not None and mentor is not None and mentee is not None
+    choice = ProgrammeSettings.from_json(programme.settings).pairing_mode == "choice"
+    return MatchOffer(
+        "find" if choice else "waiting",
+        programme.id,
+        programme.name,
+        mentee.id,
+        mentee.display_name or "—",
+        mentor.display_name or "—",
+    )
+
+
+async def _tell_coordinators_waiting(s: AsyncSession, pairing: Pairing, offer: MatchOffer) -> None:
+    """Tell the programme's coordinators (not one who ended the pair: their reply says it)
+    that the mentee waits, with a button that opens ``/pair`` for them."""
+    if not offer.coordinators_told or pairing.ended_at is None:
+        return
+    await notify_coordinators(
+        s,
+        offer.programme_id,
+        lambda lang: {"text": waiting_text(lang, offer), "buttons": waiting_buttons(lang, offer)},
+        f"mentee_waiting:{pairing.id}",
+        pairing.ended_at,
+        kind="mentee_waiting",
+        except_person=pairing.ended_by,
+    )
+
+
+async def acting_person_id(s: AsyncSession, telegram_id: int) -> int:
+    """The person behind a Telegram id; someone unknown (or deleted) acts on nothing here, and
+    hears only ``not_yours``, so that no id reveals what exists."""
+    try:
+        return await active_person_id(s, telegram_id)
+    except NotCoordinator:
+        raise PairingRefused(Refusal.NOT_YOURS) from None
+
+
+async def tell_pair_ended(
+    s: AsyncSession, pairing: Pairing, person_id: int, *, offer: MatchOffer | None = None
+) -> None:
+    """Tell one side, kindly and without detail, that their pair has ended.
+
+    The mentee hears in the same message what comes next (``offer``; without one, the
+    waiting list or ``/findmentor`` by the programme's mode), and when they wait for a
+    coordinator the coordinators are told.
+    """
     person = await s.get(Person, person_id)
     if person is None or pairing.ended_at is None:
         return
-    key = "pair.ended.mentee" if person_id == pairing.mentee_id else "pair.ended.mentor"
+    lang, buttons = person.language, None
+    if person_id != pairing.mentee_id:
+        text = t(lang, "pair.ended.mentor")
+    else:
+        offer = offer or await _offer_without_suggestions(s, pairing)
+        if offer.state == "waiting":
+            text = t(lang, "pair.ended.mentee")
+        else:
+            text = t(lang, "pair.ended.mentee_offer", offer=Safe(offer_text(lang, offer)))
+        buttons = offer_buttons(lang, offer) or None
+        await _tell_coordinators_waiting(s, pairing, offer)
     enqueue_to(
         s,
         person,
         kind="pair_ended",
-        payload={"text": t(person.language, key)},
+        payload={"text": text, **({"buttons": buttons} if buttons else {})},
         dedupe_key=f"pair_ended:{pairing.id}:{person.id}",
         now=pairing.ended_at,
     )
@@ -391,6 +563,16 @@ class PairingService:
         away_until = profile.away_until if profile is not None else None
         if away_until is not None and away_until >= self._clock.now().date():
             raise PairingRefused(Refusal.AWAY)
+        # The engine's hard rules hold on every path, a coordinator's hand-picked pair and a
+        # forged button included: no insisting past them.
+        mentee_profile = await s.get(Profile, mentee_id)
+        languages = (profile.languages if profile else None) or ()
+        if not set(languages) & set((mentee_profile.languages if mentee_profile else None) or ()):
+            raise PairingRefused(Refusal.NO_COMMON_LANGUAGE)
+        if not may_mentor(
+            profile.stage if profile else None, mentee_profile.stage if mentee_profile else None
+        ):
+            raise PairingRefused(Refusal.STAGE_RULE)
         if await self._load(s, mentor_id) >= capacity:
             raise PairingRefused(Refusal.NO_CAPACITY)
         excluded = await s.get(PairingExclusion, (programme_id, mentor_id, mentee_id))
@@ -424,7 +606,7 @@ class PairingService:
         except IntegrityError:
             # The unique index caught a concurrent pairing of the same mentee.
             raise PairingRefused(Refusal.HAS_MENTOR) from None
-        self._introduce(s, pairing, mentor, mentee)
+        await self._introduce(s, pairing, mentor, mentee)
         return pairing
 
     async def _check_members(
@@ -435,6 +617,7 @@ class PairingService:
                 select(Membership.person_id, Membership.role).where(
                     Membership.programme_id == programme_id,
                     Membership.person_id.in_((mentor_id, mentee_id)),
+                    Membership.deactivated_at.is_(None),
                 )
             )
         )
@@ -450,29 +633,56 @@ class PairingService:
         )
         return int(count or 0)
 
-    def _introduce(
+    async def _introduce(
         self, s: AsyncSession, pairing: Pairing, mentor: Person, mentee: Person
     ) -> None:
+        """Queue each side's introduction, in their own language: who the other is (their
+        card, never a username or phone number), why these two, how questions travel and what
+        to expect from the programme."""
+        programme = await s.get(Programme, pairing.programme_id)
+        assert programme is not None
+        settings = ProgrammeSettings.from_json(programme.settings)
         stored = _reasons_from_json(pairing.reasons)
-        sides = ((mentee, mentor, "pair.intro.mentee"), (mentor, mentee, "pair.intro.mentor"))
-        for me, other, key in sides:
-            text = t(me.language, key, name=other.display_name or "—")
-            why = reason_text(me.language, stored)
-            if why:
-                text += "\n" + t(me.language, "pair.intro.reasons", reasons=why)
+        for me, other, side in ((mentee, mentor, "mentee"), (mentor, mentee, "mentor")):
+            lang, name = me.language, other.display_name or "—"
+            profile = await s.get(Profile, other.id)
+            lines = [t(lang, f"pair.intro.{side}", name=name)]
+            if profile is not None:
+                facts = facts_line(lang, profile.field, profile.stage, profile.languages)
+                if facts:
+                    lines.append(t(lang, "pair.intro.facts", facts=facts))
+                if bio := short_bio(profile.bio):
+                    lines.append(t(lang, "pair.intro.bio", bio=bio))
+            if why := reason_text(lang, stored):
+                lines.append(t(lang, "pair.intro.reasons", reasons=why))
+            lines.append(t(lang, f"pair.intro.ask.{side}", name=name, reply=t(lang, "qa.reply")))
+            cadence = t(lang, f"pair.intro.cadence.{settings.checkin_cadence}")
+            lines.append(
+                t(
+                    lang,
+                    f"pair.intro.expect.{side}",
+                    name=name,
+                    hours=settings.answer_hours,
+                    cadence=cadence,
+                )
+            )
             enqueue_to(
                 s,
                 me,
                 kind="pair_intro",
-                payload={"text": text},
+                payload={"text": "\n".join(lines)},
                 dedupe_key=f"pair_intro:{pairing.id}:{me.id}",
                 now=pairing.started_at,
             )
 
     async def end(
         self, by_telegram_id: int, pairing_id: int, *, reason: str, rating: int | None
-    ) -> PairView:
-        """End a pair: either side, or a coordinator of its programme. The other side is told.
+    ) -> EndedPair:
+        """End a pair: either side, or a coordinator of its programme. The other side is told,
+        and the mentee is offered a new match by the programme's pairing mode (see
+        ``MatchOffer``): through the outbox, or in ``offer`` when they ended it themselves.
+
+        ``rating`` (1–5, or None when skipped) is the view of whoever ends it.
 
         Raises:
             PairingRefused: ``not_yours`` for anyone else (the pair's existence is not
@@ -481,35 +691,126 @@ class PairingService:
         if rating is not None and not 1 <= rating <= 5:
             raise PairingRefused(Refusal.BAD_RATING)
         async with self._db.session() as s:
-            try:
-                person_id = await active_person_id(s, by_telegram_id)
-            except NotCoordinator:
-                raise PairingRefused(Refusal.NOT_YOURS) from None
-            pairing = await s.get(Pairing, pairing_id)
-            if pairing is None:
-                raise PairingRefused(Refusal.NOT_YOURS)
-            if person_id not in (pairing.mentor_id, pairing.mentee_id):
-                is_coordinator = await s.scalar(
-                    select(Membership.id).where(
-                        Membership.person_id == person_id,
-                        Membership.programme_id == pairing.programme_id,
-                        Membership.role == Role.COORDINATOR,
-                    )
-                )
-                if is_coordinator is None:
-                    raise PairingRefused(Refusal.NOT_YOURS)
+            # The row lock (PostgreSQL) makes a double tap's second ending see the first.
+            pairing, person_id, role = await self._ender_in(s, by_telegram_id, pairing_id, True)
+            if role == Role.COORDINATOR:
                 audit(s, pairing.programme_id, person_id, "unpair", pairing.mentee_id)
-            if pairing.status == PairingStatus.ENDED:
-                raise PairingRefused(Refusal.ALREADY_ENDED)
             pairing.status = PairingStatus.ENDED
             pairing.ended_at = self._clock.now()
             pairing.ended_by = person_id
             pairing.end_reason = reason.strip()[:500] or None
             pairing.end_rating = rating
+            await s.flush()  # the history that keeps the previous mentor out of the offer
+            offer = await self._offer_in(s, pairing)
             for other_id in (pairing.mentor_id, pairing.mentee_id):
                 if other_id != person_id:
-                    await tell_pair_ended(s, pairing, other_id)
-            return await _pair_view(s, pairing)
+                    await tell_pair_ended(s, pairing, other_id, offer=offer)
+            if person_id == pairing.mentee_id:
+                await _tell_coordinators_waiting(s, pairing, offer)
+            view = await _pair_view(s, pairing)
+            return EndedPair(**vars(view), ended_by=role, offer=offer)
+
+    async def ending_role(self, by_telegram_id: int, pairing_id: int) -> Role:
+        """The part this person may end an active pair as: its mentor, its mentee, or a
+        coordinator of its programme (nothing is written).
+
+        Raises:
+            PairingRefused: ``not_yours``, ``already_ended`` (as ``end`` would).
+        """
+        async with self._db.read() as s:
+            _, _, role = await self._ender_in(s, by_telegram_id, pairing_id, False)
+            return role
+
+    async def _ender_in(
+        self, s: AsyncSession, by_telegram_id: int, pairing_id: int, lock: bool
+    ) -> tuple[Pairing, int, Role]:
+        """An active pair, the person who may end it and their part in it."""
+        person_id = await acting_person_id(s, by_telegram_id)
+        pairing = await s.get(Pairing, pairing_id, with_for_update=lock)
+        if pairing is None:
+            raise PairingRefused(Refusal.NOT_YOURS)
+        if person_id in (pairing.mentor_id, pairing.mentee_id):
+            role = Role.MENTEE if person_id == pairing.mentee_id else Role.MENTOR
+        else:
+            is_coordinator = await s.scalar(
+                select(Membership.id).where(
+                    Membership.person_id == person_id,
+                    Membership.programme_id == pairing.programme_id,
+                    Membership.role == Role.COORDINATOR,
+                )
+            )
+            if is_coordinator is None:
+                raise PairingRefused(Refusal.NOT_YOURS)
+            role = Role.COORDINATOR
+        if pairing.status == PairingStatus.ENDED:
+            raise PairingRefused(Refusal.ALREADY_ENDED)
+        return pairing, person_id, role
+
+    async def _offer_in(self, s: AsyncSession, pairing: Pairing) -> MatchOffer:
+        """The ended pair's mentee's next step: up to three mentors to ask in a mentee-choice
+        programme (suggestions never include an earlier mentor), else the waiting list."""
+        offer = await _offer_without_suggestions(s, pairing)
+        if offer.state != "find":
+            return offer
+        _, best = await self.suggest_in(s, pairing.programme_id, pairing.mentee_id)
+        if not best:
+            return replace(offer, state="nobody")
+        return replace(offer, state="choose", suggestions=tuple(best))
+
+    async def previous_pair(
+        self, by_telegram_id: int, programme_id: int, mentor_id: int, mentee_id: int
+    ) -> PreviousPair:
+        """How the last pair of these two ended, for a coordinator asked to insist.
+
+        Raises:
+            NotCoordinator: when the caller does not coordinate this programme.
+            PairingRefused: ``not_members`` unless they are a mentor and a mentee of it.
+        """
+        async with self._db.read() as s:
+            await require_coordinator(s, by_telegram_id, programme_id)
+            await self._check_members(s, programme_id, mentor_id, mentee_id)
+            both = Person.id.in_((mentor_id, mentee_id))
+            cards = {c.person_id: c for c in await self._cards(s, both)}
+            last = await s.scalar(
+                select(Pairing)
+                .where(
+                    Pairing.mentor_id == mentor_id,
+                    Pairing.mentee_id == mentee_id,
+                    Pairing.status == PairingStatus.ENDED,
+                )
+                .order_by(Pairing.ended_at.desc(), Pairing.id.desc())
+                .limit(1)
+            )
+            ended = last.ended_at if last is not None else None
+            return PreviousPair(
+                programme_id,
+                cards[mentor_id],
+                cards[mentee_id],
+                ended.date() if ended is not None else None,
+                last.end_reason if last is not None else None,
+                last.end_rating if last is not None else None,
+            )
+
+    async def previous_mentors(
+        self, by_telegram_id: int, programme_id: int, mentee_id: int
+    ) -> list[MemberCard]:
+        """The programme's mentors this mentee was paired with before: suggestions leave them
+        out, so a coordinator who means to pair them again picks them here.
+
+        Raises:
+            NotCoordinator: when the caller does not coordinate this programme.
+        """
+        async with self._db.read() as s:
+            await require_coordinator(s, by_telegram_id, programme_id)
+            before = select(Pairing.mentor_id).where(
+                Pairing.mentee_id == mentee_id, Pairing.status == PairingStatus.ENDED
+            )
+            return await self._cards(
+                s,
+                _in_role(programme_id, Role.MENTOR),
+                Person.status != PersonStatus.DELETED,
+                Person.id.in_(before),
+            )
 
     async def pairs_of(self, telegram_id: int, *, as_role: Role) -> list[PairView]:
         """The active pairs where this person is the mentor (or the mentee).
@@ -552,6 +853,7 @@ class PairingService:
                 .where(
                     Membership.programme_id == programme_id,
                     Membership.role == Role.MENTEE,
+                    Membership.deactivated_at.is_(None),
                     Person.status == PersonStatus.ACTIVE,
                     Person.onboarded_at.is_not(None),
                     Person.id.not_in(paired),
@@ -657,14 +959,14 @@ class PairingService:
 
     async def apply_batch(
         self, by_telegram_id: int, programme_id: int, pairs: list[tuple[int, int]]
-    ) -> tuple[list[PairView], list[tuple[int, int, str]]]:
+    ) -> tuple[list[PairView], list[tuple[MemberCard, MemberCard, str]]]:
         """Form the approved pairs; any a rule now forbids is skipped and reported.
 
         Returns:
-            The pairs formed, and ``(mentor_id, mentee_id, refusal)`` for those skipped.
+            The pairs formed, and ``(mentor, mentee, refusal code)`` for those skipped.
         """
         formed: list[PairView] = []
-        skipped: list[tuple[int, int, str]] = []
+        refused: list[tuple[int, int, str]] = []
         async with self._db.session() as s:
             coordinator_id = await require_coordinator(s, by_telegram_id, programme_id)
             for mentor_id, mentee_id in pairs:
@@ -684,8 +986,15 @@ class PairingService:
                         )
                     formed.append(await _pair_view(s, pairing))
                 except PairingRefused as refusal:
-                    skipped.append((mentor_id, mentee_id, refusal.reason))
+                    refused.append((mentor_id, mentee_id, refusal.reason))
             audit(s, programme_id, coordinator_id, "match_approve", None, {"formed": len(formed)})
+            ids = {person_id for pair in refused for person_id in pair[:2]}
+            cards = {card.person_id: card for card in await self._cards(s, Person.id.in_(ids))}
+        skipped = [
+            (cards[mentor_id], cards[mentee_id], code)
+            for mentor_id, mentee_id, code in refused
+            if mentor_id in cards and mentee_id in cards
+        ]
         return formed, skipped
 
     async def score_in(
@@ -726,7 +1035,9 @@ class PairingService:
         self, s: AsyncSession, programme_id: int, role: Role
     ) -> dict[int, tuple[Candidate, MemberCard]]:
         members = select(Membership.person_id).where(
-            Membership.programme_id == programme_id, Membership.role == role
+            Membership.programme_id == programme_id,
+            Membership.role == role,
+            Membership.deactivated_at.is_(None),
         )
         return await self._candidates(s, Person.id.in_(members))
 
