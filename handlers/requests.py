@@ -11,7 +11,9 @@ their next message (compose step ``request_question``) → the question reaches 
 the mentor with the three answer buttons again. ``/cancel`` stops either step.
 
 Stale or forged buttons (a request that expired or was decided, someone else's request, a
-programme the mentee is not in) are refused and change nothing.
+programme the mentee is not in, a mentor who is not one the mentee may ask) are refused and
+change nothing. The same *Ask* buttons also reach a mentee through the outbox, when a request
+ends without a pair (see ``bot.services.requests``).
 """
 
 from __future__ import annotations
@@ -22,10 +24,19 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import PreceptorContext
-from bot.i18n import Safe, has, t
-from bot.services.pairing import PairingRefused, Refusal, Suggestion, reason_text
+from bot.i18n import t
+from bot.services.pairing import PairingRefused, Refusal
 from bot.services.people import PersonView
-from bot.services.requests import RELAY_MAX, Decision, MentorChoices, Side, relay_problem
+from bot.services.requests import (
+    RELAY_MAX,
+    UNAVAILABLE,
+    Decision,
+    MentorChoices,
+    RequestView,
+    Side,
+    offer_cards,
+    relay_problem,
+)
 from handlers.compose import expect, finish, step
 from handlers.ui import (
     drop_buttons,
@@ -40,7 +51,6 @@ from handlers.ui import (
 )
 
 DECISIONS: dict[str, Decision] = {"a": "accept", "d": "decline"}
-BIO_SHOWN = 280  # characters of a mentor's bio on their card
 ASKING, ANSWERING = "request_question", "request_answer"
 # Who may press a "write something" button, and which compose step then takes their message.
 WRITERS: dict[str, tuple[Side, str]] = {"m": ("mentor", ASKING), "y": ("mentee", ANSWERING)}
@@ -69,39 +79,10 @@ async def _show(update: Update, lang: str, choices: MentorChoices) -> None:
     if not choices.suggestions:
         await say(update, t(lang, "findmentor.nobody"))
         return
-    lines, buttons = [], []
-    for n, s in enumerate(choices.suggestions, start=1):
-        lines.append(mentor_card(lang, n, s))
-        data = f"rq:r:{choices.programme_id}:{s.mentor.person_id}"
-        buttons.append((t(lang, "findmentor.ask", name=s.mentor.name), data))
-    text = t(lang, "findmentor.cards", lines=Safe("\n\n".join(lines)))
+    assert choices.programme_id is not None  # "choose" always names its programme
+    text, rows = offer_cards(lang, choices.programme_id, choices.suggestions)
+    buttons = [(button["text"], button["callback_data"]) for row in rows for button in row]
     await say(update, text, keyboard(buttons, columns=1))
-
-
-def mentor_card(lang: str, n: int, suggestion: Suggestion) -> str:
-    """A mentor as a mentee choosing sees them: field, stage, languages, bio and why they fit."""
-    facts = [
-        _label(lang, "field", suggestion.mentor.field),
-        _label(lang, "stage", suggestion.stage),
-        ", ".join(_label(lang, "spoken", code) for code in suggestion.languages),
-    ]
-    bio = (suggestion.bio or "").strip()
-    return t(
-        lang,
-        "findmentor.card",
-        n=n,
-        name=suggestion.mentor.name,
-        facts=" · ".join(f for f in facts if f),
-        bio=bio[:BIO_SHOWN] + ("…" if len(bio) > BIO_SHOWN else ""),
-        reasons=reason_text(lang, suggestion.score.reasons),
-    ).replace("\n<i></i>", "")
-
-
-def _label(lang: str, kind: str, code: str | None) -> str:
-    """A catalog label for a profile value, or the value itself (a field typed in own words)."""
-    if not code:
-        return ""
-    return t(lang, f"{kind}.{code}") if has(f"{kind}.{code}") else code
 
 
 async def on_button(update: Update, context: PreceptorContext) -> None:
@@ -130,7 +111,7 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
             decision = DECISIONS[kind]
             request = await requests.decide(user_id, ids[0], decision)
             context.services.outbox.notify()
-            await settle(query, t(lang, f"request.done.{decision}", name=request.mentee_name))
+            await settle(query, t(lang, _decided_key(request, decision), name=request.mentee_name))
         elif kind in WRITERS and len(ids) == 1:
             side, then = WRITERS[kind]
             request = await requests.check_open(user_id, ids[0], side)
@@ -141,7 +122,8 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
         else:
             await refuse_stale(query, lang)
     except PairingRefused as refusal:
-        await query.answer(t(lang, _refusal_key(refusal, kind)), show_alert=True)
+        back = t(lang, "away.back")  # ``request.away`` names the button that ends the break
+        await query.answer(t(lang, _refusal_key(refusal, kind), back=back), show_alert=True)
 
 
 def _refusal_key(refusal: PairingRefused, kind: str = "") -> str:
@@ -150,7 +132,20 @@ def _refusal_key(refusal: PairingRefused, kind: str = "") -> str:
         return "request.closed"
     if refusal.reason == Refusal.NOT_MEMBERS and kind in ("p", "r"):
         return "findmentor.not_member"
+    if refusal.reason == UNAVAILABLE:
+        return "request.unavailable"
+    if refusal.reason == Refusal.AWAY and kind in DECISIONS:
+        return "request.away"  # said to the mentor, about themself; the request stays open
     return f"pair.refused.{refusal.reason}"
+
+
+def _decided_key(request: RequestView, decision: Decision) -> str:
+    """What the mentor's request message turns into once they answered."""
+    if request.closed_because is None:
+        return f"request.done.{decision}"
+    if request.closed_because in (Refusal.NO_CAPACITY, Refusal.HAS_MENTOR):
+        return f"request.done.{request.closed_because}"
+    return "request.done.not_allowed"
 
 
 @step(ASKING)

@@ -22,9 +22,11 @@ pytestmark = pytest.mark.asyncio
 COORDINATOR = 900
 
 
-async def _choice_programme(
+async def choice_programme(
     bot: BotHarness, lang: str = "en"
 ) -> tuple[FakeUser, FakeUser, FakeUser]:
+    """Ana (mentee) and Bruno (mentor) onboarded in a mentee-choice programme coordinated by
+    Carla, whose requests live 48 h (as long as the answer time: the reminder comes halfway)."""
     await bot.services.people.consent(COORDINATOR, language="en", invite=None)
     programme = await bot.services.people.ensure_default_programme("P")
     await bot.services.programmes.update_settings(
@@ -38,7 +40,8 @@ async def _choice_programme(
     return ana, bruno, carla
 
 
-async def _ask_bruno(ana: FakeUser, lang: str = "en") -> None:
+async def ask_bruno(ana: FakeUser, lang: str = "en") -> None:
+    """Ana opens /findmentor, checks Bruno's card and asks him."""
     await ana.send("/findmentor")
     cards = await ana.receive()
     assert "Bruno" in (cards.text or "") and "@" not in (cards.text or "")
@@ -54,8 +57,8 @@ async def _ask_bruno(ana: FakeUser, lang: str = "en") -> None:
 
 
 async def test_a_mentee_chooses_and_the_mentor_accepts(bot: BotHarness) -> None:
-    ana, bruno, _ = await _choice_programme(bot)
-    await _ask_bruno(ana)
+    ana, bruno, _ = await choice_programme(bot)
+    await ask_bruno(ana)
     request = await bruno.receive(timeout=10)
     assert "Ana" in (request.text or "")
     assert request.button_texts == [
@@ -72,19 +75,33 @@ async def test_a_mentee_chooses_and_the_mentor_accepts(bot: BotHarness) -> None:
     assert again.text == t("en", "request.closed")
 
 
+def declined_alone(name: str = "Bruno") -> str:
+    """What a mentee hears when the only mentor there was says no (or does not answer)."""
+    return t("en", "request.declined", name=name) + "\n\n" + t("en", "request.nobody_left")
+
+
 async def test_a_declined_mentee_is_told_and_stays_unpaired(bot: BotHarness) -> None:
-    ana, bruno, _ = await _choice_programme(bot)
-    await _ask_bruno(ana)
+    ana, bruno, carla = await choice_programme(bot)
+    await ask_bruno(ana)
     request = await bruno.receive(timeout=10)
     await bruno.press(t("en", "request.decline"), message=request)
-    assert await ana.receive_text(timeout=10) == t("en", "request.declined", name="Bruno")
+    assert await ana.receive_text(timeout=10) == declined_alone()  # nobody else to offer
+    programme = await bot.services.people.ensure_default_programme("P")
+    stranded = t(
+        "en",
+        "request.stranded_coordinator",
+        mentee="Ana",
+        mentor="Bruno",
+        programme=programme.name,
+    )
+    assert await carla.receive_text(timeout=10) == stranded
     assert await bot.services.pairing.pairs_of(101, as_role="mentee") == []
 
 
 async def _asked(bot: BotHarness, lang: str = "en") -> tuple[FakeUser, FakeUser, BotMessage]:
     """Ana asked Bruno; returns both and the request as Bruno got it."""
-    ana, bruno, _ = await _choice_programme(bot, lang)
-    await _ask_bruno(ana, lang)
+    ana, bruno, _ = await choice_programme(bot, lang)
+    await ask_bruno(ana, lang)
     return ana, bruno, await bruno.receive(timeout=10)
 
 
@@ -208,7 +225,7 @@ async def test_a_mentee_cannot_reply_once_the_mentor_declined(bot: BotHarness) -
     await ana.press(t("en", "request.reply"), message=relayed)
     await ana.receive()  # the prompt: she starts writing…
     await bruno.press(t("en", "request.decline"), message=request)
-    assert await ana.receive_text(timeout=10) == t("en", "request.declined", name="Bruno")
+    assert await ana.receive_text(timeout=10) == declined_alone()
     await ana.send("Because I grew up in the Andes.")  # …and sends after the decline
     assert await ana.receive_text() == t("en", "request.closed")
     refused = await ana.press(t("en", "request.reply"), message=relayed)
@@ -219,8 +236,8 @@ async def test_a_mentee_cannot_reply_once_the_mentor_declined(bot: BotHarness) -
 async def test_an_unanswered_request_is_reminded_once_then_expires(
     bot: BotHarness, clock: ManualClock
 ) -> None:
-    ana, bruno, carla = await _choice_programme(bot)
-    await _ask_bruno(ana)
+    ana, bruno, carla = await choice_programme(bot)
+    await ask_bruno(ana)
     request = await bruno.receive(timeout=10)
     requests = bot.services.requests
     clock.advance(timedelta(hours=25))
@@ -231,17 +248,18 @@ async def test_an_unanswered_request_is_reminded_once_then_expires(
     clock.advance(timedelta(hours=24))
     assert await requests.sweep() == 1
     bot.services.outbox.notify()
-    assert await ana.receive_text(timeout=10) == t("en", "request.expired", name="Bruno")
+    expired = t("en", "request.expired", name="Bruno") + "\n\n" + t("en", "request.nobody_left")
+    assert await ana.receive_text(timeout=10) == expired
     assert "Bruno" in await carla.receive_text(timeout=10)
     late = await bruno.press_data(request.buttons[0][0].callback_data or "", message=request)
     assert late.text == t("en", "request.closed")
-    await ana.send("/findmentor")  # she may choose again
+    await ana.send("/findmentor")  # a fresh look shows every mentor the rules allow, him too
     assert "Bruno" in await ana.receive_text()
 
 
 async def test_forged_request_buttons_are_refused(bot: BotHarness) -> None:
-    ana, bruno, _ = await _choice_programme(bot)
-    await _ask_bruno(ana)
+    ana, bruno, _ = await choice_programme(bot)
+    await ask_bruno(ana)
     request = await bruno.receive(timeout=10)
     data = request.buttons[0][0].callback_data or ""
     stolen = await ana.press_data(data, message=ana.inbox[-1])  # the mentee is not the mentor
@@ -262,10 +280,11 @@ async def test_findmentor_in_a_coordinator_paired_programme(bot: BotHarness) -> 
 async def test_the_sweep_reads_only_requests_that_are_due(
     bot: BotHarness, clock: ManualClock
 ) -> None:
-    ana, bruno, _ = await _choice_programme(bot)
-    await _ask_bruno(ana)
+    ana, bruno, _ = await choice_programme(bot)
+    await ask_bruno(ana)
     await bruno.receive(timeout=10)
     requests = bot.services.requests
+    # The answer time (48 h) is not shorter than the request's life (48 h): remind halfway.
     for _ in range(3):  # 1 h, 12 h, 23 h in: before halfway nothing is due or changed
         clock.advance(timedelta(hours=1) if _ == 0 else timedelta(hours=11))
         assert await requests.sweep() == 0
@@ -279,26 +298,26 @@ async def test_the_sweep_reads_only_requests_that_are_due(
     assert request.reminded_at is not None and request.next_check_at == request.expires_at
 
 
-async def _second_choice_programme(bot: BotHarness, name: str) -> int:
+async def second_choice_programme(bot: BotHarness, name: str) -> int:
     """Another mentee-choice programme of the coordinator; returns its id."""
     programme = await bot.services.programmes.create(COORDINATOR, name)
     await bot.services.programmes.update_settings(COORDINATOR, programme.id, pairing_mode="choice")
     return programme.id
 
 
-async def _join(bot: BotHarness, telegram_id: int, programme_id: int, role: Role) -> None:
+async def join_programme(bot: BotHarness, telegram_id: int, programme_id: int, role: Role) -> None:
     programme = await bot.services.programmes.get(COORDINATOR, programme_id)
     invite = await bot.services.people.find_invite(programme.invites[role])
     await bot.services.people.consent(telegram_id, language="en", invite=invite)
 
 
 async def test_a_mentee_in_two_programmes_picks_one_first(bot: BotHarness) -> None:
-    ana, bruno, _ = await _choice_programme(bot)
+    ana, bruno, _ = await choice_programme(bot)
     dora = bot.fake.user(104, "Dora")
     await onboard_mentor(dora, "en")
-    rural = await _second_choice_programme(bot, "Rural 2027")
-    await _join(bot, 101, rural, Role.MENTEE)
-    await _join(bot, 104, rural, Role.MENTOR)
+    rural = await second_choice_programme(bot, "Rural 2027")
+    await join_programme(bot, 101, rural, Role.MENTEE)
+    await join_programme(bot, 104, rural, Role.MENTOR)
 
     await ana.send("/findmentor")
     pick = await ana.receive()
@@ -327,11 +346,11 @@ async def test_a_mentee_in_two_programmes_picks_one_first(bot: BotHarness) -> No
 
 
 async def test_forged_programme_ids_are_refused(bot: BotHarness) -> None:
-    ana, bruno, _ = await _choice_programme(bot)
-    other = await _second_choice_programme(bot, "Not Ana's")
-    await _join(bot, 102, other, Role.MENTOR)
+    ana, bruno, _ = await choice_programme(bot)
+    other = await second_choice_programme(bot, "Not Ana's")
+    await join_programme(bot, 102, other, Role.MENTOR)
     coordinated = await bot.services.programmes.create(COORDINATOR, "Coordinator pairs")
-    await _join(bot, 101, coordinated.id, Role.MENTEE)  # a member, but not a choosing one
+    await join_programme(bot, 101, coordinated.id, Role.MENTEE)  # a member, but not a choosing one
     mentor = await bot.services.people.lookup(102)
     assert mentor is not None
     await ana.send("/findmentor")  # one open choice programme: no question asked

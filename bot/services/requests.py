@@ -3,21 +3,34 @@
 Flow: ``choices`` offers the mentee up to three mentors of one programme (cards, never contact
 details); a mentee free to choose in several programmes is first asked which one →
 ``request`` writes a pending request and sends the mentor the mentee's card with *Accept* /
-*Decline* / *Ask for more* → ``decide`` forms the pair (both introduced) or declines (the
-mentee is offered others). *Ask for more* is a short exchange while the request waits:
-``ask_mentee`` relays the mentor's question with a *Reply* button, ``answer_mentor`` relays the
-mentee's answer back together with the three answer buttons again; ``check_open`` tells either
-side, before they write, whether the request is still theirs to write about. ``sweep`` runs
-every minute over the requests whose ``next_check_at`` has come: halfway to the deadline the
-mentor is reminded once; at the deadline the request expires, the mentee is offered other
-mentors and the programme's coordinators are told.
+*Decline* / *Ask for more* → ``decide`` forms the pair (both introduced) or declines. *Ask for
+more* is a short exchange while the request waits: ``ask_mentee`` relays the mentor's question
+with a *Reply* button, ``answer_mentor`` relays the mentee's answer back together with the three
+answer buttons again; ``check_open`` tells either side, before they write, whether the request
+is still theirs to write about.
+
+``sweep`` runs every minute over the requests whose ``next_check_at`` has come. Once the
+programme's expected answer time (``answer_hours``) has passed the mentor is reminded, once;
+when that time is not shorter than the request's life (``request_expiry_hours``) the reminder
+comes halfway to the deadline instead, so that it always comes first. At the deadline the
+request expires and the programme's coordinators are told. After downtime the sweep catches up
+with one step only: a request whose deadline also passed meanwhile just expires, unreminded.
+
+Whenever a request ends without a pair — declined, expired, or accepted by a mentor who has no
+place left — the mentee's message carries up to three other mentors' cards with their *Ask*
+buttons, leaving out every mentor who declined or let expire one of their requests in that
+programme. When nobody is left the mentee is told so kindly and the coordinators are asked to
+help. A fresh ``/findmentor`` shows every mentor the rules allow again.
 
 A mentee has at most one pending request at a time, so no mentor is asked in parallel for the
-same person; a mentor's capacity is checked again when they accept.
+same person. Only an active mentor of the programme whom the pairing rules allow for this mentee
+(a common language, the stage rule, not excluded, never paired before, not away, a free place)
+may be asked, whatever the button says; capacity and away are checked again on *Accept*.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -27,13 +40,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
-from bot.i18n import t
+from bot.i18n import Safe, t
 from bot.services.outbox import enqueue_to
 from bot.services.pairing import (
+    Buttons,
     PairingRefused,
     PairingService,
     Refusal,
     Suggestion,
+    acting_person_id,
+    ask_buttons,
+    mentor_card,
     reason_text,
 )
 from bot.services.programmes import (
@@ -58,6 +75,11 @@ from storage.models import (
 Decision = Literal["accept", "decline"]
 Side = Literal["mentor", "mentee"]
 RELAY_MAX = 1000  # characters of one question or answer relayed between the two
+OFFERED = 3  # mentor cards shown to a mentee at a time
+# Refusal code (catalog ``request.unavailable``): the button names a mentor this mentee may not
+# ask — not a mentor of the programme, or one the pairing rules rule out. One code for all, so
+# that a mentee never learns that a coordinator excluded the pair.
+UNAVAILABLE = "unavailable"
 
 
 def relay_problem(text: str | None) -> Literal["not_text", "empty", "too_long"] | None:
@@ -98,6 +120,9 @@ class RequestView:
     mentor_name: str
     mentee_name: str
     expires_at: datetime
+    # Set when the mentor pressed Accept but a rule closed the request instead (a ``Refusal``
+    # code: ``no_capacity``, ``has_mentor`` or another rule that no longer lets them pair).
+    closed_because: str | None = None
 
 
 class RequestService:
@@ -187,7 +212,7 @@ class RequestService:
             programme, has_mentor = candidates[0]
             if has_mentor:
                 return MentorChoices("has_mentor", programme.id, programme.name, ())
-            _, best = await self._pairing.suggest_in(s, programme.id, person_id)
+            _, best = await self._pairing.suggest_in(s, programme.id, person_id, limit=OFFERED)
             return MentorChoices("choose", programme.id, programme.name, tuple(best))
 
     async def _pending_of(self, s: AsyncSession, mentee_id: int) -> PairingRequest | None:
@@ -203,8 +228,14 @@ class RequestService:
     ) -> RequestView:
         """Ask a mentor; the mentor gets the mentee's card with the three answers.
 
+        The button carries ids anyone can forge, so the mentor is checked as if it did not
+        exist: an active mentor of this very programme whom every pairing rule allows for this
+        mentee now (as ``/findmentor`` would have shown them).
+
         Raises:
-            PairingRefused: the mentor is not (or no longer) one this mentee may ask.
+            PairingRefused: ``not_members`` when the mentee may not choose in the programme,
+                ``has_mentor`` or ``pending`` when they may not ask anyone now, ``unavailable``
+                (``UNAVAILABLE``) when they may not ask this mentor.
         """
         now = self._clock.now()
         async with self._db.session() as s:
@@ -217,10 +248,13 @@ class RequestService:
                 raise PairingRefused(Refusal.HAS_MENTOR)
             if await self._pending_of(s, mentee_id) is not None:
                 raise PairingRefused(Refusal.PENDING)
+            if not await _mentors_in(s, programme_id, mentor_id):
+                raise PairingRefused(UNAVAILABLE)
             fit = await self._pairing.score_in(s, programme_id, mentor_id, mentee_id)
             if fit is None:
-                raise PairingRefused(Refusal.NO_CAPACITY)
-            hours = ProgrammeSettings.from_json(programme.settings).request_expiry_hours
+                raise PairingRefused(UNAVAILABLE)
+            settings = ProgrammeSettings.from_json(programme.settings)
+            hours = settings.request_expiry_hours
             request = PairingRequest(
                 programme_id=programme_id,
                 mentee_id=mentee_id,
@@ -228,7 +262,7 @@ class RequestService:
                 status=RequestStatus.PENDING,
                 created_at=now,
                 expires_at=now + timedelta(hours=hours),
-                next_check_at=now + timedelta(hours=hours) / 2,
+                next_check_at=_reminder_at(now, settings),
             )
             s.add(request)
             await s.flush()
@@ -256,15 +290,25 @@ class RequestService:
     ) -> RequestView:
         """The mentor's answer. Only the asked mentor may answer, and only while pending.
 
+        Accepting checks every pairing rule again, since things change while a request waits.
+        A mentor who is away is refused and the request stays open: being away is their own
+        setting, and once back they may still accept. Any other rule (most often: no place
+        left, say because a coordinator paired them meanwhile) closes the request without a
+        pair — the view's ``closed_because`` says why — and the mentee is offered other
+        mentors, as after a decline; a mentee who got a mentor meanwhile is simply left be.
+
         Raises:
             PairingRefused: ``not_yours`` (also for unknown ids), ``already_ended`` for a
-                request no longer pending, or a pairing rule when accepting.
+                request no longer pending, ``away`` when accepting while away.
         """
         now = self._clock.now()
         async with self._db.session() as s:
             request, mentor, mentee = await self._open(s, mentor_telegram_id, request_id, "mentor")
-            if decision == "accept":
-                fit = await self._pairing.score_in(s, request.programme_id, mentor.id, mentee.id)
+            if decision == "decline":
+                await self._end_unpaired(s, request, mentor, mentee, RequestStatus.DECLINED, now)
+                return _view(request, mentor, mentee)
+            fit = await self._pairing.score_in(s, request.programme_id, mentor.id, mentee.id)
+            try:
                 await self._pairing.form_in(
                     s,
                     request.programme_id,
@@ -276,10 +320,18 @@ class RequestService:
                     reasons=fit.reasons if fit else (),
                     score=fit.value if fit else None,
                 )
-                request.status, request.decided_at = RequestStatus.ACCEPTED, now
-            else:
-                request.status, request.decided_at = RequestStatus.DECLINED, now
-                self._tell(s, mentee, "request.declined", mentor, f"declined:{request.id}", now)
+            except PairingRefused as refusal:
+                if refusal.reason == Refusal.AWAY:
+                    raise
+                # ``form_in`` refuses before it writes anything, so closing here is safe.
+                if refusal.reason == Refusal.HAS_MENTOR:
+                    request.status, request.decided_at = RequestStatus.WITHDRAWN, now
+                else:
+                    await self._end_unpaired(
+                        s, request, mentor, mentee, RequestStatus.DECLINED, now
+                    )
+                return _view(request, mentor, mentee, closed_because=refusal.reason)
+            request.status, request.decided_at = RequestStatus.ACCEPTED, now
             return _view(request, mentor, mentee)
 
     async def _open(
@@ -294,10 +346,7 @@ class RequestService:
             PairingRefused: ``not_yours`` for anyone else and unknown ids (so that nobody learns
                 which requests exist), ``already_ended`` once it is decided or expired.
         """
-        try:
-            person_id = await active_person_id(s, telegram_id)
-        except NotCoordinator:
-            raise PairingRefused(Refusal.NOT_YOURS) from None
+        person_id = await acting_person_id(s, telegram_id)
         request = await s.get(PairingRequest, request_id, with_for_update=lock)
         if request is None:
             raise PairingRefused(Refusal.NOT_YOURS)
@@ -377,23 +426,98 @@ class RequestService:
             )
             return _view(request, mentor, mentee)
 
-    def _tell(
-        self, s: AsyncSession, whom: Person, key: str, about: Person, dedupe: str, now: datetime
+    async def _end_unpaired(
+        self,
+        s: AsyncSession,
+        request: PairingRequest,
+        mentor: Person,
+        mentee: Person,
+        status: Literal[RequestStatus.DECLINED, RequestStatus.EXPIRED],
+        now: datetime,
     ) -> None:
+        """Close ``request`` without a pair and tell the mentee, offering other mentors.
+
+        The mentee's one message carries up to ``OFFERED`` mentor cards with their *Ask*
+        buttons. When nobody is left, it says so and the coordinators are asked to help; on
+        expiry the coordinators hear about the silent mentor either way.
+        """
+        request.status, request.decided_at = status, now
+        offers = await self._offers(s, request)
+        lang, tag = mentee.language, status.value
+        key = "request.expired" if status == RequestStatus.EXPIRED else "request.declined"
+        text = t(lang, key, name=mentor.display_name or "—")
+        payload: dict[str, object] = {"text": text}
+        if offers:
+            cards, buttons = offer_cards(lang, request.programme_id, offers)
+            payload = {"text": f"{text}\n\n{cards}", "buttons": buttons}
+        elif offers is not None:  # still choosing there, but nobody left to ask
+            payload = {"text": f"{text}\n\n{t(lang, 'request.nobody_left')}"}
         enqueue_to(
             s,
-            whom,
+            mentee,
             kind="pair_request_update",
-            payload={"text": t(whom.language, key, name=about.display_name or "—")},
-            dedupe_key=f"request:{dedupe}:{whom.id}",
+            payload=payload,
+            dedupe_key=f"request:{tag}:{request.id}:{mentee.id}",
             now=now,
         )
+        if offers == []:
+            coordinator_key = "request.stranded_coordinator"
+        elif status == RequestStatus.EXPIRED:
+            coordinator_key = "request.expired_coordinator"
+        else:
+            return
+        programme = await s.get(Programme, request.programme_id)
+        await tell_coordinators(
+            s,
+            request.programme_id,
+            coordinator_key,
+            f"request:{tag}:{request.id}",
+            now,
+            kind=f"pair_request_{tag}",
+            mentor=mentor.display_name or "—",
+            mentee=mentee.display_name or "—",
+            programme=programme.name if programme is not None else "—",
+        )
+
+    async def _offers(self, s: AsyncSession, request: PairingRequest) -> list[Suggestion] | None:
+        """Other mentors for the mentee of a request that just ended without a pair.
+
+        Mentors who declined or let expire one of this mentee's requests in the programme are
+        left out (the one of ``request`` included, even before its new status is flushed).
+
+        Returns:
+            Up to ``OFFERED`` suggestions, best first; None when the mentee no longer chooses
+            a mentor there (they got one meanwhile, left, or the programme's mode changed).
+        """
+        open_here = [
+            p.id
+            for p, has_mentor in await self._choice_programmes(s, request.mentee_id)
+            if not has_mentor
+        ]
+        if request.programme_id not in open_here:
+            return None
+        said_no = set(
+            await s.scalars(
+                select(PairingRequest.mentor_id).where(
+                    PairingRequest.programme_id == request.programme_id,
+                    PairingRequest.mentee_id == request.mentee_id,
+                    PairingRequest.status.in_((RequestStatus.DECLINED, RequestStatus.EXPIRED)),
+                )
+            )
+        ) | {request.mentor_id}
+        _, best = await self._pairing.suggest_in(
+            s, request.programme_id, request.mentee_id, limit=OFFERED + len(said_no)
+        )
+        return [o for o in best if o.mentor.person_id not in said_no][:OFFERED]
 
     async def sweep(self, *, batch: int = 500) -> int:
-        """Remind halfway, expire at the deadline. Returns how many requests it touched.
+        """Remind once the answer time has passed, expire at the deadline.
 
-        Only requests due now are read (an indexed range on ``next_check_at``), so a quiet
-        minute costs one empty query however many requests are pending.
+        Returns how many requests it touched. Only requests due now are read (an indexed
+        range on ``next_check_at``), so a quiet minute costs one empty query however many
+        requests are pending. Each due request takes one step: a request past its deadline
+        expires (reminded or not, as after downtime); any other is reminded and next looked at
+        on its deadline, so a mentor is never reminded twice.
         """
         now = self._clock.now()
         mentor, mentee = aliased(Person), aliased(Person)
@@ -413,18 +537,7 @@ class RequestService:
             ).all()
             for request, asked, asker in due:
                 if request.expires_at <= now:
-                    request.status, request.decided_at = RequestStatus.EXPIRED, now
-                    self._tell(s, asker, "request.expired", asked, f"expired:{request.id}", now)
-                    await tell_coordinators(
-                        s,
-                        request.programme_id,
-                        "request.expired_coordinator",
-                        f"request:expired:{request.id}",
-                        now,
-                        kind="pair_request_expired",
-                        mentor=asked.display_name or "—",
-                        mentee=asker.display_name or "—",
-                    )
+                    await self._end_unpaired(s, request, asked, asker, RequestStatus.EXPIRED, now)
                 else:
                     request.reminded_at, request.next_check_at = now, request.expires_at
                     self._remind(s, request, asked, asker, now)
@@ -452,7 +565,40 @@ class RequestService:
         )
 
 
-def _answer_buttons(lang: str, request_id: int) -> list[list[dict[str, str]]]:
+def offer_cards(
+    lang: str, programme_id: int, suggestions: Sequence[Suggestion]
+) -> tuple[str, Buttons]:
+    """Mentor cards and one *Ask* button each (``rq:r``), as ``/findmentor`` shows them.
+
+    Plain data, so that both a handler and an outbox message can carry them.
+    """
+    lines = [mentor_card(lang, n, s) for n, s in enumerate(suggestions, start=1)]
+    cards = t(lang, "findmentor.cards", lines=Safe("\n\n".join(lines)))
+    return cards, ask_buttons(lang, programme_id, suggestions)
+
+
+def _reminder_at(created: datetime, settings: ProgrammeSettings) -> datetime:
+    """When the mentor is reminded: once the programme's answer time has passed, or halfway
+    to the deadline when the answer time is not shorter than the request's life."""
+    answer = timedelta(hours=settings.answer_hours)
+    expiry = timedelta(hours=settings.request_expiry_hours)
+    return created + (answer if answer < expiry else expiry / 2)
+
+
+async def _mentors_in(s: AsyncSession, programme_id: int, person_id: int) -> bool:
+    """Whether the person is an active (not deactivated) mentor of the programme."""
+    member = await s.scalar(
+        select(Membership.id).where(
+            Membership.programme_id == programme_id,
+            Membership.person_id == person_id,
+            Membership.role == Role.MENTOR,
+            Membership.deactivated_at.is_(None),
+        )
+    )
+    return member is not None
+
+
+def _answer_buttons(lang: str, request_id: int) -> Buttons:
     return [
         [
             {"text": t(lang, "request.accept"), "callback_data": f"rq:a:{request_id}"},
@@ -462,11 +608,14 @@ def _answer_buttons(lang: str, request_id: int) -> list[list[dict[str, str]]]:
     ]
 
 
-def _view(request: PairingRequest, mentor: Person, mentee: Person) -> RequestView:
+def _view(
+    request: PairingRequest, mentor: Person, mentee: Person, *, closed_because: str | None = None
+) -> RequestView:
     return RequestView(
         id=request.id,
         status=request.status,
         mentor_name=mentor.display_name or "—",
         mentee_name=mentee.display_name or "—",
         expires_at=request.expires_at,
+        closed_because=closed_because,
     )
