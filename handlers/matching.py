@@ -1,11 +1,12 @@
 """``/match``: a coordinator previews the optimal pairs for every waiting mentee, then approves.
 
-Flow: ``/match`` → (which programme, if several) → the proposal: each pair with the reasons of
-its score, and each mentee left unmatched with the reason → *Approve all* forms the pairs (any
-that a rule now forbids is skipped and reported) and both sides of each are introduced, or
-*Cancel*, or *Change a pair* first: pick a pair, then one of that mentee's three best mentors
-or "leave unmatched", and the preview is redrawn with the new scores. Pairs already formed
-are changed with ``/pair`` and ``/unpair``.
+Flow: ``/match`` → (which programme, if several) → the proposal: each pair with its score and
+the reasons for it, and each mentee left unmatched with the reason, ``SHOWN`` pairs a page with
+◀ ▶ to turn pages → *Approve all* forms the pairs (any that a rule now forbids is skipped and
+listed with the rule) and both sides of each are introduced, or *Cancel*, or *Change a pair*
+first: pick a pair (from every page), then one of that mentee's three best mentors or "leave
+unmatched", and the preview is redrawn with the new scores. Pairs already formed are changed
+with ``/pair`` and ``/unpair``.
 
 The proposal is kept in the coordinator's draft under a one-time code carried by the buttons,
 so an old preview cannot be approved after a newer one, nor twice.
@@ -35,6 +36,7 @@ from handlers.ui import (
     refuse_stale,
     say,
     settle,
+    stack,
     user_of,
 )
 
@@ -46,20 +48,43 @@ async def match_command(update: Update, context: PreceptorContext) -> None:
     await with_programme(update, context, "mp", _propose)
 
 
-def _preview(lang: str, name: str, proposal: BatchProposal) -> str:
-    lines = [t(lang, "match.title", programme=name, count=len(proposal.pairs))]
-    for pair in proposal.pairs[:SHOWN]:
+def _points(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _pages(count: int) -> int:
+    return max(1, -(-count // SHOWN))
+
+
+def _preview(lang: str, name: str, proposal: BatchProposal, page: int = 0) -> str:
+    total = _points(sum(pair.score.value for pair in proposal.pairs))
+    lines = [t(lang, "match.title", programme=name, count=len(proposal.pairs), total=total)]
+    first = page * SHOWN
+    for pair in proposal.pairs[first : first + SHOWN]:
         why = reason_text(lang, pair.score.reasons)
         names = {"mentee": pair.mentee.name, "mentor": pair.mentor.name}
-        lines.append(t(lang, "match.pair", reasons=why, **names))
+        lines.append(t(lang, "match.pair", score=_points(pair.score.value), reasons=why, **names))
     if len(proposal.pairs) > SHOWN:
-        lines.append(t(lang, "match.more", count=len(proposal.pairs) - SHOWN))
-    if proposal.unmatched:
+        last = min(first + SHOWN, len(proposal.pairs))
+        lines.append(t(lang, "match.page", first=first + 1, last=last, count=len(proposal.pairs)))
+    if proposal.unmatched and page == 0:
         lines.append(t(lang, "match.unmatched_title"))
         for mentee, code in proposal.unmatched[:SHOWN]:
             reason = t(lang, f"unmatched.{code}")
             lines.append(t(lang, "match.unmatched", name=mentee.name, reason=reason))
+        if len(proposal.unmatched) > SHOWN:
+            lines.append(t(lang, "match.more", count=len(proposal.unmatched) - SHOWN))
     return "\n".join(lines)
+
+
+def _turn(lang: str, action: str, nonce: str, page: int, count: int) -> list[tuple[str, str]]:
+    """◀ ▶ buttons to the neighbouring pages of ``count`` pairs, where there are any."""
+    turns = []
+    if page > 0:
+        turns.append((t(lang, "match.previous"), f"{action}:{nonce}:{page - 1}"))
+    if page + 1 < _pages(count):
+        turns.append((t(lang, "match.next"), f"{action}:{nonce}:{page + 1}"))
+    return turns
 
 
 async def _propose(
@@ -82,22 +107,26 @@ async def _propose(
         "nonce": nonce,
     }
     await services.conversations.update_draft(person.telegram_id, match=draft)
-    await say(update, _preview(lang, name, proposal), _preview_buttons(lang, nonce))
+    buttons = _preview_buttons(lang, nonce, 0, len(proposal.pairs))
+    await say(update, _preview(lang, name, proposal), buttons)
 
 
-def _preview_buttons(lang: str, nonce: str) -> InlineKeyboardMarkup:
-    return keyboard(
+def _preview_buttons(lang: str, nonce: str, page: int, count: int) -> InlineKeyboardMarkup:
+    actions = keyboard(
         [
             (t(lang, "match.approve"), f"ma:{nonce}"),
-            (t(lang, "match.change"), f"mc:{nonce}"),
+            (t(lang, "match.change"), f"mc:{nonce}:{page}"),
             (t(lang, "match.cancel"), f"mx:{nonce}"),
         ],
         columns=3,
     )
+    turns = _turn(lang, "mv", nonce, page, count)
+    return stack(actions, keyboard(turns)) if turns else actions
 
 
 async def on_button(update: Update, context: PreceptorContext) -> None:
-    """Programme (mp), approve (ma), change (mc → mm → ms / mu, mb back) or cancel (mx)."""
+    """Programme (mp), page (mv), approve (ma), change (mc → mm → ms / mu, mb back) or cancel
+    (mx)."""
     query, data = query_of(update)
     person = await person_of(update, context)
     lang = language_for(update, context, person)
@@ -117,7 +146,7 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
         if nonce != draft.get("nonce") or not all(is_id(n) for n in numbers):
             await refuse_stale(query, lang)
             return
-        if action in ("mc", "mm", "ms", "mu", "mb"):
+        if action in ("mv", "mc", "mm", "ms", "mu", "mb"):
             await _change(update, context, lang, draft, action, [int(n) for n in numbers])
             return
         await services.conversations.update_draft(person.telegram_id, match=None)
@@ -134,7 +163,11 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
     services.outbox.notify()
     await query.answer()
     await drop_buttons(query)
-    await say(update, t(lang, "match.done", formed=len(formed), skipped=len(skipped)))
+    lines = [t(lang, "match.done", formed=len(formed), skipped=len(skipped))]
+    for mentor, mentee, code in skipped[:SHOWN]:
+        why = t(lang, f"pair.refused.{code}")
+        lines.append(t(lang, "match.skipped", mentee=mentee.name, mentor=mentor.name, reason=why))
+    await say(update, "\n".join(lines))
 
 
 async def _change(
@@ -145,8 +178,9 @@ async def _change(
     action: str,
     numbers: list[int],
 ) -> None:
-    """Change single pairs of the preview before approving: pick a pair, then another
-    mentor (one of the mentee's best three) or "leave unmatched"; the preview is redrawn."""
+    """Turn the preview's pages, or change single pairs before approving: pick a pair, then
+    another mentor (one of the mentee's best three) or "leave unmatched"; the preview is
+    redrawn."""
     query, _ = query_of(update)
     pairing = context.services.pairing
     user_id = user_of(update).id
@@ -155,14 +189,28 @@ async def _change(
     if action in ("mm", "ms", "mu") and not 0 <= index < len(pairs):
         await refuse_stale(query, lang)
         return
-    if action == "mc":
+    if action in ("mv", "mc"):
+        page = index if index >= 0 else 0
+        if page >= _pages(len(pairs)):
+            await refuse_stale(query, lang)
+            return
         proposal = await _described(context, user_id, draft)
-        choices = [
-            (f"{p.mentee.name} ↔ {p.mentor.name}", f"mm:{nonce}:{n}")
-            for n, p in enumerate(proposal.pairs[:SHOWN])
-        ]
-        choices.append((t(lang, "match.back"), f"mb:{nonce}"))
         await query.answer()
+        if action == "mv":
+            page_buttons = _preview_buttons(lang, nonce, page, len(proposal.pairs))
+            await redraw(query, _preview(lang, draft["name"], proposal, page), page_buttons)
+            return
+        # Buttons carry the pair's place in the draft: a pair the rules now forbid drops out
+        # of the description but keeps its place there.
+        shown = {(p.mentor.person_id, p.mentee.person_id): p for p in proposal.pairs}
+        listed = [
+            (f"{p.mentee.name} ↔ {p.mentor.name}", f"mm:{nonce}:{n}")
+            for n, (mentor_id, mentee_id) in enumerate(pairs)
+            if (p := shown.get((mentor_id, mentee_id))) is not None
+        ]
+        choices = listed[page * SHOWN : (page + 1) * SHOWN]
+        choices += _turn(lang, "mc", nonce, page, len(listed))
+        choices.append((t(lang, "match.back"), f"mb:{nonce}"))
         await redraw(query, t(lang, "match.pick_pair"), keyboard(choices, columns=1))
         return
     if action == "mm":
@@ -191,7 +239,9 @@ async def _change(
     await context.services.conversations.update_draft(user_id, match=draft)
     proposal = await _described(context, user_id, draft)
     await query.answer()
-    buttons = _preview_buttons(lang, draft["nonce"]) if proposal.pairs else None
+    buttons = (
+        _preview_buttons(lang, draft["nonce"], 0, len(proposal.pairs)) if proposal.pairs else None
+    )
     await redraw(query, _preview(lang, draft["name"], proposal), buttons)
 
 
@@ -210,5 +260,5 @@ def handlers() -> list[object]:
     """This module's handlers."""
     return [
         CommandHandler("match", match_command),
-        CallbackQueryHandler(on_button, pattern=r"^m[paxcmsub]:"),
+        CallbackQueryHandler(on_button, pattern=r"^m[pvaxcmsub]:"),
     ]
