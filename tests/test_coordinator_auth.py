@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.i18n import t
+from bot.services.programmes import ProgrammeSettings
 from storage.models import (
     AuditEntry,
     Broadcast,
     BroadcastStatus,
+    InviteCode,
     Membership,
     OutboxMessage,
     Pairing,
@@ -41,8 +43,12 @@ def buttons(a: int, eve: int, max_: int, pair: int, draft: int, planned: int, m:
     """``(callback data, refusal key)`` for every coordinator button, aimed at programme A."""
     return [
         (f"pp:{a}", ONLY), (f"pm:{a}:{eve}", ONLY), (f"pc:{a}:{max_}:{eve}", ONLY),
-        (f"mp:{a}", ONLY), ("ma:deadbeef", "stale_button"), ("mx:deadbeef", "stale_button"),
+        (f"pi:{a}:{max_}:{eve}", ONLY), (f"mp:{a}", ONLY), ("ma:deadbeef", "stale_button"),
+        ("mx:deadbeef", "stale_button"), ("mv:deadbeef:1", "stale_button"),
         (f"ps:{a}", ONLY), (f"ps:{a}:mode:batch", ONLY), (f"ps:{a}:rotate:mentee", ONLY),
+        (f"ps:{a}:disable:mentee", ONLY), (f"ps:{a}:weight:field.off", ONLY),
+        (f"ps:{a}:expiry:168", ONLY), (f"ps:{a}:view:weights", ONLY),
+        (f"ep:{pair}", "pair.refused.not_yours"), (f"er:{pair}:3", "pair.refused.not_yours"),
         (f"xp:{a}", ONLY), (f"xl:{a}", ONLY), (f"xm:{a}:{eve}", ONLY),
         (f"xc:{a}:{eve}:{max_}", ONLY), (f"xy:{a}:{eve}:{max_}", ONLY),
         (f"xr:{a}:{eve}:{max_}", ONLY), (f"ex:{pair}:0:other", "pair.refused.not_yours"),
@@ -93,6 +99,14 @@ async def _nothing_changed(bot: BotHarness) -> None:
         assert list(await s.scalars(select(Pairing.status))) == [PairingStatus.ACTIVE]
         assert await s.scalar(select(func.count()).select_from(PairingExclusion)) == 0
         programme_a = select(Programme.id).where(Programme.is_default)
+        settings = await s.scalar(select(Programme.settings).where(Programme.is_default))
+        assert ProgrammeSettings.from_json(settings or {}) == ProgrammeSettings()
+        live_invites = (
+            select(func.count())
+            .select_from(InviteCode)
+            .where(InviteCode.programme_id.in_(programme_a), InviteCode.active)
+        )
+        assert await s.scalar(live_invites) == 3  # none rotated or disabled
         audited = (
             select(func.count())
             .select_from(AuditEntry)

@@ -8,6 +8,7 @@ programme B through any command or forged button.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -17,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import t
+from bot.services.matching import Weights
 from bot.services.outbox import PRIORITY_NOTICE, enqueue_once
 from storage.database import Database
 from storage.models import InviteCode, Membership, Person, PersonStatus, Programme, Role
 
 PairingMode = Literal["coordinator", "choice", "batch"]
 PAIRING_MODES: tuple[PairingMode, ...] = ("coordinator", "choice", "batch")
+CHECKIN_CADENCES = ("weekly", "fortnightly", "monthly")
 NAME_MAX = 100
 
 
@@ -236,6 +239,11 @@ class ProgrammeService:
                 raise ValueError(f"pairing_mode must be one of {PAIRING_MODES}")
             if not 1 <= new.answer_hours <= 24 * 14:
                 raise ValueError("answer_hours must be between 1 and 336")
+            if not 1 <= new.request_expiry_hours <= 24 * 30:
+                raise ValueError("request_expiry_hours must be between 1 and 720")
+            if new.checkin_cadence not in CHECKIN_CADENCES:
+                raise ValueError(f"checkin_cadence must be one of {CHECKIN_CADENCES}")
+            Weights.from_settings(new.weights)  # raises ValueError naming a bad weight
             programme.settings = {**programme.settings, **new.to_json()}  # keep other keys
             return await self._view(s, programme)
 
@@ -252,6 +260,24 @@ async def tell_coordinators(
 ) -> int:
     """Tell every reachable coordinator of the programme ``key`` in their own language, once
     per ``dedupe`` key each (a repeated call adds nothing). Returns how many were queued."""
+    return await notify_coordinators(
+        s, programme_id, lambda lang: {"text": t(lang, key, **values)}, dedupe, now, kind=kind
+    )
+
+
+async def notify_coordinators(
+    s: AsyncSession,
+    programme_id: int,
+    payload: Callable[[str], Mapping[str, Any]],
+    dedupe: str,
+    now: datetime,
+    *,
+    kind: str = "coordinator_notice",
+    except_person: int | None = None,
+) -> int:
+    """Like ``tell_coordinators``, with the outbox ``payload`` (text, buttons…) rendered for
+    each coordinator's language; ``except_person`` (a person id) is left out, e.g. the
+    coordinator whose own action the notice reports. Returns how many were queued."""
     coordinators = await s.scalars(
         select(Person)
         .join(Membership, Membership.person_id == Person.id)
@@ -266,13 +292,15 @@ async def tell_coordinators(
     queued = 0
     for coordinator in coordinators:
         assert coordinator.telegram_id is not None
+        if coordinator.id == except_person:
+            continue
         queued += await enqueue_once(
             s,
             dedupe_key=f"{dedupe}:{coordinator.id}",
             chat_id=coordinator.telegram_id,
             person_id=coordinator.id,
             kind=kind,
-            payload={"text": t(coordinator.language, key, **values)},
+            payload=payload(coordinator.language),
             now=now,
             priority=PRIORITY_NOTICE,
         )
