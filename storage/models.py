@@ -163,8 +163,11 @@ class Programme(Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+    # Batch-mode programmes only: when the minute sweep next matches the waiting mentees.
+    next_batch_at: Mapped[datetime | None]
 
     __table_args__ = (
+        Index("ix_programmes_next_batch", "next_batch_at"),
         # At most one default programme per deployment.
         Index(
             "uq_programmes_default",

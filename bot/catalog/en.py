@@ -350,6 +350,10 @@ MESSAGES: dict[str, str] = {
     "match.previous": "◀️ Previous",
     "match.next": "Next ▶️",
     "match.skipped": "• {mentee} ↔ {mentor}: {reason}",
+    "match.auto_done": (
+        "🧩 Automatic matching in <b>{programme}</b>: {formed} new pairs formed and introduced; "
+        "{waiting} mentees still wait. /match shows who waits and why."
+    ),
     "match.unmatched_title": "\nStill without a mentor:",
     "match.unmatched": "• {name}: {reason}",
     "match.approve": "✅ Approve all",
@@ -495,7 +499,7 @@ MESSAGES: dict[str, str] = {
     "weights.button.high": "×2",
     "programme.mode.coordinator": "by coordinators",
     "programme.mode.choice": "mentees choose",
-    "programme.mode.batch": "batch match",
+    "programme.mode.batch": "automatic, daily",
     "programme.cadence.weekly": "weekly",
     "programme.cadence.fortnightly": "fortnightly",
     "programme.cadence.monthly": "monthly",

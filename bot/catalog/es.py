@@ -381,6 +381,11 @@ MESSAGES: dict[str, str] = {
     "match.previous": "◀️ Anteriores",
     "match.next": "Siguientes ▶️",
     "match.skipped": "• {mentee} ↔ {mentor}: {reason}",
+    "match.auto_done": (
+        "🧩 Emparejamiento automático en <b>{programme}</b>: {formed} parejas nuevas formadas y "
+        "presentadas; {waiting} mentorados/as siguen esperando. /match muestra quién espera y "
+        "por qué."
+    ),
     "match.unmatched_title": "\nSiguen sin mentor/a:",
     "match.unmatched": "• {name}: {reason}",
     "match.approve": "✅ Aprobar todas",
@@ -529,7 +534,7 @@ MESSAGES: dict[str, str] = {
     "weights.button.high": "×2",
     "programme.mode.coordinator": "por coordinación",
     "programme.mode.choice": "eligen los mentorados",
-    "programme.mode.batch": "emparejamiento global",
+    "programme.mode.batch": "automático, cada día",
     "programme.cadence.weekly": "semanal",
     "programme.cadence.fortnightly": "quincenal",
     "programme.cadence.monthly": "mensual",

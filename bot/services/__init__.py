@@ -75,6 +75,7 @@ class Services:
         """What the minute sweep runs, in order; each returns how many items it handled."""
         return (
             self.requests.sweep,
+            self.pairing.batch_sweep,
             self.questions.sweep,
             self.goals.sweep,
             self.checkins.sweep,

@@ -10,10 +10,11 @@ transaction, so a pair never exists without its introduction, nor an introductio
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select
@@ -43,6 +44,7 @@ from bot.services.programmes import (
     active_person_id,
     notify_coordinators,
     require_coordinator,
+    tell_coordinators,
 )
 from bot.services.stats import audit
 from bot.services.timezones import utc_offset_hours
@@ -225,6 +227,12 @@ async def _pair_view(s: AsyncSession, pairing: Pairing) -> PairView:
 
 
 # The two sides of a pair in ``_pairs_query``.
+# Automatic batch programmes match their waiting mentees once a day; a run holds its programme
+# for a short lease, and forms its pairs a chunk per transaction (short write locks).
+BATCH_EVERY = timedelta(days=1)
+BATCH_LEASE = timedelta(minutes=10)
+BATCH_CHUNK = 200
+
 _MENTOR = aliased(Person, name="mentor")
 _MENTEE = aliased(Person, name="mentee")
 
@@ -843,24 +851,27 @@ class PairingService:
         """Mentees of the programme without an active mentor there, oldest members first."""
         async with self._db.read() as s:
             await require_coordinator(s, by_telegram_id, programme_id)
-            paired = select(Pairing.mentee_id).where(
-                Pairing.programme_id == programme_id, Pairing.status == PairingStatus.ACTIVE
+            return await self._waiting_in(s, programme_id)
+
+    async def _waiting_in(self, s: AsyncSession, programme_id: int) -> list[MemberCard]:
+        paired = select(Pairing.mentee_id).where(
+            Pairing.programme_id == programme_id, Pairing.status == PairingStatus.ACTIVE
+        )
+        rows = await s.execute(
+            select(Person.id, Person.display_name, Profile.field)
+            .join(Membership, Membership.person_id == Person.id)
+            .outerjoin(Profile, Profile.person_id == Person.id)
+            .where(
+                Membership.programme_id == programme_id,
+                Membership.role == Role.MENTEE,
+                Membership.deactivated_at.is_(None),
+                Person.status == PersonStatus.ACTIVE,
+                Person.onboarded_at.is_not(None),
+                Person.id.not_in(paired),
             )
-            rows = await s.execute(
-                select(Person.id, Person.display_name, Profile.field)
-                .join(Membership, Membership.person_id == Person.id)
-                .outerjoin(Profile, Profile.person_id == Person.id)
-                .where(
-                    Membership.programme_id == programme_id,
-                    Membership.role == Role.MENTEE,
-                    Membership.deactivated_at.is_(None),
-                    Person.status == PersonStatus.ACTIVE,
-                    Person.onboarded_at.is_not(None),
-                    Person.id.not_in(paired),
-                )
-                .order_by(Membership.joined_at, Person.id)
-            )
-            return [MemberCard(pid, name or "—", field) for pid, name, field in rows]
+            .order_by(Membership.joined_at, Person.id)
+        )
+        return [MemberCard(pid, name or "—", field) for pid, name, field in rows]
 
     async def suggestions(
         self, by_telegram_id: int, programme_id: int, mentee_id: int, *, limit: int = 3
@@ -902,30 +913,112 @@ class PairingService:
 
     async def propose_batch(self, by_telegram_id: int, programme_id: int) -> BatchProposal:
         """The best whole-programme assignment for every waiting mentee (nothing is saved)."""
-        waiting = await self.waiting_mentees(by_telegram_id, programme_id)
         async with self._db.read() as s:
             await require_coordinator(s, by_telegram_id, programme_id)
-            programme = await s.get(Programme, programme_id)
-            assert programme is not None
-            weights = Weights.from_settings(
-                ProgrammeSettings.from_json(programme.settings).weights
-            )
-            waiting_ids = {m.person_id for m in waiting}
-            everyone = await self._members(s, programme_id, Role.MENTEE)
-            mentees = {pid: c for pid, c in everyone.items() if pid in waiting_ids}
-            mentors = await self._members(s, programme_id, Role.MENTOR)
-            result = match_batch(
-                [c for c, _ in mentors.values()],
-                [c for c, _ in mentees.values()],
-                weights,
-                await self._constraints(s, programme_id),
-            )
+            return await self._proposal_in(s, programme_id)
+
+    async def _proposal_in(self, s: AsyncSession, programme_id: int) -> BatchProposal:
+        waiting = {m.person_id for m in await self._waiting_in(s, programme_id)}
+        if not waiting:
+            return BatchProposal(programme_id, (), ())
+        programme = await s.get(Programme, programme_id)
+        assert programme is not None
+        weights = Weights.from_settings(ProgrammeSettings.from_json(programme.settings).weights)
+        everyone = await self._members(s, programme_id, Role.MENTEE)
+        mentees = {pid: c for pid, c in everyone.items() if pid in waiting}
+        mentors = await self._members(s, programme_id, Role.MENTOR)
+        constraints = await self._constraints(s, programme_id)
+        # Seconds of CPU for a large programme: off the event loop, so updates keep flowing.
+        result = await asyncio.to_thread(
+            match_batch,
+            [c for c, _ in mentors.values()],
+            [c for c, _ in mentees.values()],
+            weights,
+            constraints,
+        )
         pairs = tuple(
             ProposedPair(mentors[p.mentor_id][1], mentees[p.mentee_id][1], p.score)
             for p in sorted(result.pairs, key=lambda p: -p.score.value)
         )
         unmatched = tuple((mentees[mid][1], why) for mid, why in sorted(result.unmatched.items()))
         return BatchProposal(programme_id, pairs, unmatched)
+
+    async def batch_sweep(self) -> int:
+        """Automatic batch programmes whose time has come: match every waiting mentee.
+
+        Each due programme is claimed with a short lease (``next_batch_at`` moves
+        ``BATCH_LEASE`` ahead), so a crash mid-run means a retry minutes later, not a lost day;
+        the optimal assignment is computed outside any write transaction, and the pairs are
+        formed ``BATCH_CHUNK`` at a time through ``form_in``, which checks every rule again
+        (a pair formed by a run that crashed is simply refused as ``has_mentor`` the next time).
+        Then the next run is a day away, whatever the downtime was; when pairs were formed the
+        coordinators get one summary. Returns how many pairs were formed.
+        """
+        now = self._clock.now()
+        async with self._db.read() as s:
+            due = list(
+                await s.scalars(
+                    select(Programme.id)
+                    .where(Programme.next_batch_at <= now)
+                    .order_by(Programme.next_batch_at)
+                )
+            )
+        formed = 0
+        for programme_id in due:
+            formed += await self._run_batch(programme_id, now)
+        return formed
+
+    async def _run_batch(self, programme_id: int, now: datetime) -> int:
+        async with self._db.session() as s:
+            programme = await s.get(Programme, programme_id, with_for_update=True)
+            next_at = programme.next_batch_at if programme is not None else None
+            if programme is None or next_at is None or next_at > now:
+                return 0  # another process took it, or the mode changed meanwhile
+            if ProgrammeSettings.from_json(programme.settings).pairing_mode != "batch":
+                programme.next_batch_at = None
+                return 0
+            programme.next_batch_at = now + BATCH_LEASE
+            name = programme.name
+        async with self._db.read() as s:
+            proposal = await self._proposal_in(s, programme_id)
+        formed, skipped = 0, 0
+        for start in range(0, len(proposal.pairs), BATCH_CHUNK):
+            async with self._db.session() as s:
+                for pair in proposal.pairs[start : start + BATCH_CHUNK]:
+                    try:
+                        async with s.begin_nested():
+                            await self.form_in(
+                                s,
+                                programme_id,
+                                pair.mentor.person_id,
+                                pair.mentee.person_id,
+                                origin=PairingOrigin.BATCH,
+                                created_by=None,
+                                insist=False,
+                                reasons=pair.score.reasons,
+                                score=pair.score.value,
+                            )
+                        formed += 1
+                    except PairingRefused:
+                        skipped += 1
+        async with self._db.session() as s:
+            programme = await s.get(Programme, programme_id, with_for_update=True)
+            if programme is not None and programme.next_batch_at is not None:  # still batch
+                programme.next_batch_at = now + BATCH_EVERY
+            if formed:  # a quiet day says nothing; /match shows who waits and why
+                await tell_coordinators(
+                    s,
+                    programme_id,
+                    "match.auto_done",
+                    f"batch:{programme_id}:{now.isoformat()}",
+                    now,
+                    kind="batch_summary",
+                    programme=name,
+                    formed=formed,
+                    waiting=len(proposal.unmatched) + skipped,
+                )
+            audit(s, programme_id, None, "match_auto", None, {"formed": formed}, now=now)
+        return formed
 
     async def describe_batch(
         self,

@@ -245,6 +245,10 @@ class ProgrammeService:
                 raise ValueError(f"checkin_cadence must be one of {CHECKIN_CADENCES}")
             Weights.from_settings(new.weights)  # raises ValueError naming a bad weight
             programme.settings = {**programme.settings, **new.to_json()}  # keep other keys
+            if new.pairing_mode != "batch":
+                programme.next_batch_at = None
+            elif current.pairing_mode != "batch" or programme.next_batch_at is None:
+                programme.next_batch_at = self._clock.now()  # the next minute sweep matches
             return await self._view(s, programme)
 
 
