@@ -18,7 +18,7 @@ from bot.services.people import InvalidChoice, NotRegistered, PeopleService
 from bot.services.profile import Step
 from storage.database import Database
 from storage.migrate import downgrade, schema_state, upgrade
-from storage.models import Base, Membership, Person, PersonStatus, Profile, Role
+from storage.models import Base, Membership, Person, PersonStatus, Profile, Programme, Role
 
 pytestmark = pytest.mark.asyncio
 
@@ -38,6 +38,25 @@ async def test_migrations_downgrade_and_upgrade_cleanly(db: Database) -> None:
     await upgrade(db)
     state = await schema_state(db)
     assert state.up_to_date and state.current == state.head
+
+
+async def test_programmes_already_in_batch_mode_are_scheduled_by_the_upgrade(
+    db: Database, clock: ManualClock
+) -> None:
+    await downgrade(db, "0004")
+    async with db.engine.begin() as conn:
+        for name, mode in (("Batch", "batch"), ("Hand", "coordinator")):
+            await conn.execute(
+                text(
+                    "INSERT INTO programmes (name, is_default, settings, created_at) "
+                    "VALUES (:name, false, :settings, :at)"
+                ),
+                {"name": name, "settings": f'{{"pairing_mode": "{mode}"}}', "at": clock.now()},
+            )
+    await upgrade(db)
+    async with db.read() as s:
+        rows = dict((await s.execute(select(Programme.name, Programme.next_batch_at))).all())
+    assert rows["Batch"] is not None and rows["Hand"] is None
 
 
 async def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_template: Path, tmp_path: Path) -> None:
