@@ -163,7 +163,7 @@ async def on_button(update: Update, context: PreceptorContext) -> None:
     services.outbox.notify()
     await query.answer()
     await drop_buttons(query)
-    lines = [t(lang, "match.done", formed=len(formed), skipped=len(skipped))]
+    lines = [t(lang, "match.done", formed=formed, skipped=len(skipped))]
     for mentor, mentee, code in skipped[:SHOWN]:
         why = t(lang, f"pair.refused.{code}")
         lines.append(t(lang, "match.skipped", mentee=mentee.name, mentor=mentor.name, reason=why))

@@ -949,8 +949,8 @@ class PairingService:
         Each due programme is claimed with a short lease (``next_batch_at`` moves
         ``BATCH_LEASE`` ahead), so a crash mid-run means a retry minutes later, not a lost day;
         the optimal assignment is computed outside any write transaction, and the pairs are
-        formed ``BATCH_CHUNK`` at a time through ``form_in``, which checks every rule again
-        (a pair formed by a run that crashed is simply refused as ``has_mentor`` the next time).
+        formed a chunk at a time (``_form_chunked``), every rule checked again (a pair formed by
+        a run that crashed is simply refused as ``has_mentor`` the next time).
         Then the next run is a day away, whatever the downtime was; when pairs were formed the
         coordinators get one summary. Returns how many pairs were formed.
         """
@@ -981,26 +981,11 @@ class PairingService:
             name = programme.name
         async with self._db.read() as s:
             proposal = await self._proposal_in(s, programme_id)
-        formed, skipped = 0, 0
-        for start in range(0, len(proposal.pairs), BATCH_CHUNK):
-            async with self._db.session() as s:
-                for pair in proposal.pairs[start : start + BATCH_CHUNK]:
-                    try:
-                        async with s.begin_nested():
-                            await self.form_in(
-                                s,
-                                programme_id,
-                                pair.mentor.person_id,
-                                pair.mentee.person_id,
-                                origin=PairingOrigin.BATCH,
-                                created_by=None,
-                                insist=False,
-                                reasons=pair.score.reasons,
-                                score=pair.score.value,
-                            )
-                        formed += 1
-                    except PairingRefused:
-                        skipped += 1
+        formed, refused = await self._form_chunked(
+            programme_id,
+            [(p.mentor.person_id, p.mentee.person_id, p.score) for p in proposal.pairs],
+            by_telegram_id=None,
+        )
         async with self._db.session() as s:
             programme = await s.get(Programme, programme_id, with_for_update=True)
             if programme is not None and programme.next_batch_at is not None:  # still batch
@@ -1015,7 +1000,7 @@ class PairingService:
                     kind="batch_summary",
                     programme=name,
                     formed=formed,
-                    waiting=len(proposal.unmatched) + skipped,
+                    waiting=len(proposal.unmatched) + len(refused),
                 )
             audit(s, programme_id, None, "match_auto", None, {"formed": formed}, now=now)
         return formed
@@ -1052,35 +1037,25 @@ class PairingService:
 
     async def apply_batch(
         self, by_telegram_id: int, programme_id: int, pairs: list[tuple[int, int]]
-    ) -> tuple[list[PairView], list[tuple[MemberCard, MemberCard, str]]]:
+    ) -> tuple[int, list[tuple[MemberCard, MemberCard, str]]]:
         """Form the approved pairs; any a rule now forbids is skipped and reported.
 
         Returns:
-            The pairs formed, and ``(mentor, mentee, refusal code)`` for those skipped.
+            How many pairs were formed, and ``(mentor, mentee, refusal code)`` for those
+            skipped.
+
+        Raises:
+            NotCoordinator: when the caller does not coordinate this programme (nothing is
+                formed); checked again for every chunk of pairs.
         """
-        formed: list[PairView] = []
-        refused: list[tuple[int, int, str]] = []
+        async with self._db.read() as s:
+            await require_coordinator(s, by_telegram_id, programme_id)
+        formed, refused = await self._form_chunked(
+            programme_id, [(a, b, None) for a, b in pairs], by_telegram_id=by_telegram_id
+        )
         async with self._db.session() as s:
             coordinator_id = await require_coordinator(s, by_telegram_id, programme_id)
-            for mentor_id, mentee_id in pairs:
-                try:
-                    async with s.begin_nested():
-                        fit = await self.score_in(s, programme_id, mentor_id, mentee_id)
-                        pairing = await self.form_in(
-                            s,
-                            programme_id,
-                            mentor_id,
-                            mentee_id,
-                            origin=PairingOrigin.BATCH,
-                            created_by=coordinator_id,
-                            insist=False,
-                            reasons=fit.reasons if fit else (),
-                            score=fit.value if fit else None,
-                        )
-                    formed.append(await _pair_view(s, pairing))
-                except PairingRefused as refusal:
-                    refused.append((mentor_id, mentee_id, refusal.reason))
-            audit(s, programme_id, coordinator_id, "match_approve", None, {"formed": len(formed)})
+            audit(s, programme_id, coordinator_id, "match_approve", None, {"formed": formed})
             ids = {person_id for pair in refused for person_id in pair[:2]}
             cards = {card.person_id: card for card in await self._cards(s, Person.id.in_(ids))}
         skipped = [
@@ -1089,6 +1064,53 @@ class PairingService:
             if mentor_id in cards and mentee_id in cards
         ]
         return formed, skipped
+
+    async def _form_chunked(
+        self,
+        programme_id: int,
+        pairs: Sequence[tuple[int, int, Score | None]],
+        *,
+        by_telegram_id: int | None,
+    ) -> tuple[int, list[tuple[int, int, str]]]:
+        """Form many pairs of one programme, ``BATCH_CHUNK`` per transaction.
+
+        A whole programme's pairs in one transaction would hold SQLite's single writer (and
+        the mentors' rows on PostgreSQL) for as long as they take; in chunks, people keep
+        being answered meanwhile. Every pair goes through ``form_in``, so each rule is
+        checked as it stands at that moment; a pair given without a score is scored first.
+        A coordinator (``by_telegram_id``) must still coordinate the programme at every chunk;
+        None forms them as the automatic batch.
+
+        Returns:
+            How many were formed, and ``(mentor_id, mentee_id, refusal)`` for the others.
+        """
+        formed, refused = 0, []
+        for start in range(0, len(pairs), BATCH_CHUNK):
+            async with self._db.session() as s:
+                created_by = (
+                    None
+                    if by_telegram_id is None
+                    else await require_coordinator(s, by_telegram_id, programme_id)
+                )
+                for mentor_id, mentee_id, fit in pairs[start : start + BATCH_CHUNK]:
+                    try:
+                        async with s.begin_nested():
+                            fit = fit or await self.score_in(s, programme_id, mentor_id, mentee_id)
+                            await self.form_in(
+                                s,
+                                programme_id,
+                                mentor_id,
+                                mentee_id,
+                                origin=PairingOrigin.BATCH,
+                                created_by=created_by,
+                                insist=False,
+                                reasons=fit.reasons if fit else (),
+                                score=fit.value if fit else None,
+                            )
+                        formed += 1
+                    except PairingRefused as refusal:
+                        refused.append((mentor_id, mentee_id, refusal.reason))
+        return formed, refused
 
     async def score_in(
         self, s: AsyncSession, programme_id: int, mentor_id: int, mentee_id: int
