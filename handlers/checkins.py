@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -45,6 +45,7 @@ from handlers.ui import (
     person_of,
     query_of,
     refuse_stale,
+    rows_keyboard,
     say,
     settle,
 )
@@ -55,15 +56,7 @@ SETTINGS_STEPS = (Step.DAY, Step.HOUR, Step.QUIET, Step.TIMEZONE)
 
 def markup_of(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
     """The inline keyboard of a rendered prompt."""
-    rows = payload.get("buttons")
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-            for row in rows
-        ]
-    )
+    return rows_keyboard(payload.get("buttons"))
 
 
 async def _redraw(query: CallbackQuery, lang: str, prompt: Prompt) -> None:

@@ -19,7 +19,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import PreceptorContext
 from bot.i18n import t
 from bot.services.pairing import (
-    Buttons,
     EndedPair,
     PairingRefused,
     PairView,
@@ -39,6 +38,7 @@ from handlers.ui import (
     query_of,
     redraw,
     refuse_stale,
+    rows_keyboard,
     say,
     stack,
     user_of,
@@ -160,16 +160,12 @@ def _ended_reply(lang: str, ended: EndedPair) -> tuple[str, InlineKeyboardMarkup
     if offer is None:
         return text, None
     if ended.ended_by == Role.MENTEE:
-        return f"{text}\n\n{offer_text(lang, offer)}", _markup(offer_buttons(lang, offer))
-    if ended.ended_by == Role.COORDINATOR and offer.coordinators_told:
-        return f"{text}\n\n{waiting_text(lang, offer)}", _markup(waiting_buttons(lang, offer))
-    return text, None
-
-
-def _markup(rows: Buttons) -> InlineKeyboardMarkup | None:
-    """The outbox's plain button rows as an inline keyboard (None for no buttons)."""
-    choices = [(button["text"], button["callback_data"]) for row in rows for button in row]
-    return keyboard(choices, columns=1) if choices else None
+        more, rows = offer_text(lang, offer), offer_buttons(lang, offer)
+    elif ended.ended_by == Role.COORDINATOR and offer.coordinators_told:
+        more, rows = waiting_text(lang, offer), waiting_buttons(lang, offer)
+    else:
+        return text, None
+    return f"{text}\n\n{more}", rows_keyboard(rows)
 
 
 async def _close(query: CallbackQuery) -> None:

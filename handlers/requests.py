@@ -46,6 +46,7 @@ from handlers.ui import (
     person_of,
     query_of,
     refuse_stale,
+    rows_keyboard,
     say,
     settle,
 )
@@ -81,8 +82,7 @@ async def _show(update: Update, lang: str, choices: MentorChoices) -> None:
         return
     assert choices.programme_id is not None  # "choose" always names its programme
     text, rows = offer_cards(lang, choices.programme_id, choices.suggestions)
-    buttons = [(button["text"], button["callback_data"]) for row in rows for button in row]
-    await say(update, text, keyboard(buttons, columns=1))
+    await say(update, text, rows_keyboard(rows))
 
 
 async def on_button(update: Update, context: PreceptorContext) -> None:

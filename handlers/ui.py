@@ -36,6 +36,21 @@ def keyboard(choices: Iterable[Choice], *, columns: int = 2) -> InlineKeyboardMa
     return InlineKeyboardMarkup(rows)
 
 
+def rows_keyboard(
+    rows: Sequence[Sequence[Mapping[str, str]]] | None,
+) -> InlineKeyboardMarkup | None:
+    """The services' plain button rows (``{"text", "callback_data"}``, as the outbox stores
+    them) as an inline keyboard, row for row; None when there are none."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+            for row in rows
+        ]
+    )
+
+
 def stack(*keyboards: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
     """Several keyboards one under the other (e.g. choices, then a Done row)."""
     rows: list[Sequence[InlineKeyboardButton]] = []

@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.clock import ManualClock
 from bot.i18n import t
 from bot.services.profile import Step
-from storage.models import OutboxMessage, PairingRequest, RequestStatus, Role
+from storage.models import Membership, OutboxMessage, PairingRequest, RequestStatus, Role
 from tests.fake_telegram import BotMessage, FakeUser
 from tests.harness import BotHarness
 from tests.scenario import join_directly, press_and_read
@@ -159,6 +159,27 @@ async def test_a_mentor_who_went_away_cannot_be_asked_from_an_old_card(bot: BotH
     await _away(bruno, "7")
     await _refused_quietly(bot, ana, cards.buttons[0][0].callback_data or "", cards)
     await bruno.nothing_more()
+
+
+async def _deactivate(bot: BotHarness, telegram_id: int) -> None:
+    person_id = await _person_id(bot, telegram_id)
+    async with bot.services.db.session() as s:
+        await s.execute(
+            update(Membership)
+            .where(Membership.person_id == person_id)
+            .values(deactivated_at=bot.services.clock.now())
+        )
+
+
+async def test_deactivated_members_neither_ask_nor_are_asked(bot: BotHarness) -> None:
+    ana, bruno, _ = await choice_programme(bot)
+    cards = await _cards(ana)
+    await _deactivate(bot, 102)  # Bruno, after Ana saw his card
+    await _refused_quietly(bot, ana, cards.buttons[0][0].callback_data or "", cards)
+    await bruno.nothing_more()
+    await _deactivate(bot, 101)
+    await ana.send("/findmentor")  # she no longer chooses anywhere
+    assert await ana.receive_text() == t("en", "findmentor.not_choice")
 
 
 # -- the reminder and the deadline -----------------------------------------------------------

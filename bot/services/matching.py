@@ -344,9 +344,23 @@ def check(
         return EXCLUDED
     if pair in constraints.previous and not constraints.allow_previous:
         return PREVIOUS_PAIR
-    if not mentor.languages & mentee.languages:
+    return profile_rule(mentor.languages, mentee.languages, mentor.stage, mentee.stage)
+
+
+def profile_rule(
+    mentor_languages: Iterable[str],
+    mentee_languages: Iterable[str],
+    mentor_stage: str | None,
+    mentee_stage: str | None,
+) -> str | None:
+    """The hard rule the two profiles break, whoever asks for the pair, or None.
+
+    Returns:
+        None, ``no_common_language`` or ``stage_rule`` (``may_mentor``).
+    """
+    if not set(mentor_languages) & set(mentee_languages):
         return NO_COMMON_LANGUAGE
-    if not may_mentor(mentor.stage, mentee.stage):
+    if not may_mentor(mentor_stage, mentee_stage):
         return STAGE_RULE
     return None
 

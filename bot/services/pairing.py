@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -32,7 +32,7 @@ from bot.services.matching import (
     Score,
     Weights,
     match_batch,
-    may_mentor,
+    profile_rule,
     score,
     suggest,
 )
@@ -226,13 +226,13 @@ async def _pair_view(s: AsyncSession, pairing: Pairing) -> PairView:
     )
 
 
-# The two sides of a pair in ``_pairs_query``.
 # Automatic batch programmes match their waiting mentees once a day; a run holds its programme
 # for a short lease, and forms its pairs a chunk per transaction (short write locks).
 BATCH_EVERY = timedelta(days=1)
 BATCH_LEASE = timedelta(minutes=10)
 BATCH_CHUNK = 200
 
+# The two sides of a pair in ``_pairs_query``.
 _MENTOR = aliased(Person, name="mentor")
 _MENTEE = aliased(Person, name="mentee")
 
@@ -367,11 +367,15 @@ def mentor_card(lang: str, n: int, suggestion: Suggestion) -> str:
     ).replace("\n<i></i>", "")
 
 
+def mentor_cards(lang: str, suggestions: Sequence[Suggestion]) -> Safe:
+    """The numbered cards of several suggested mentors, a paragraph each."""
+    return Safe("\n\n".join(mentor_card(lang, n, s) for n, s in enumerate(suggestions, 1)))
+
+
 def offer_text(lang: str, offer: MatchOffer) -> str:
     """The offer as its mentee reads it: mentor cards, or what happens next."""
     if offer.state == "choose":
-        cards = "\n\n".join(mentor_card(lang, n, s) for n, s in enumerate(offer.suggestions, 1))
-        return t(lang, "end.offer.choose", lines=Safe(cards))
+        return t(lang, "end.offer.choose", lines=mentor_cards(lang, offer.suggestions))
     return t(lang, f"end.offer.{offer.state}")
 
 
@@ -574,13 +578,14 @@ class PairingService:
         # The engine's hard rules hold on every path, a coordinator's hand-picked pair and a
         # forged button included: no insisting past them.
         mentee_profile = await s.get(Profile, mentee_id)
-        languages = (profile.languages if profile else None) or ()
-        if not set(languages) & set((mentee_profile.languages if mentee_profile else None) or ()):
-            raise PairingRefused(Refusal.NO_COMMON_LANGUAGE)
-        if not may_mentor(
-            profile.stage if profile else None, mentee_profile.stage if mentee_profile else None
-        ):
-            raise PairingRefused(Refusal.STAGE_RULE)
+        broken = profile_rule(
+            (profile.languages if profile else None) or (),
+            (mentee_profile.languages if mentee_profile else None) or (),
+            profile.stage if profile else None,
+            mentee_profile.stage if mentee_profile else None,
+        )
+        if broken is not None:
+            raise PairingRefused(Refusal(broken))
         if await self._load(s, mentor_id) >= capacity:
             raise PairingRefused(Refusal.NO_CAPACITY)
         excluded = await s.get(PairingExclusion, (programme_id, mentor_id, mentee_id))
@@ -851,27 +856,18 @@ class PairingService:
         """Mentees of the programme without an active mentor there, oldest members first."""
         async with self._db.read() as s:
             await require_coordinator(s, by_telegram_id, programme_id)
-            return await self._waiting_in(s, programme_id)
-
-    async def _waiting_in(self, s: AsyncSession, programme_id: int) -> list[MemberCard]:
-        paired = select(Pairing.mentee_id).where(
-            Pairing.programme_id == programme_id, Pairing.status == PairingStatus.ACTIVE
-        )
-        rows = await s.execute(
-            select(Person.id, Person.display_name, Profile.field)
-            .join(Membership, Membership.person_id == Person.id)
-            .outerjoin(Profile, Profile.person_id == Person.id)
-            .where(
-                Membership.programme_id == programme_id,
-                Membership.role == Role.MENTEE,
-                Membership.deactivated_at.is_(None),
-                Person.status == PersonStatus.ACTIVE,
-                Person.onboarded_at.is_not(None),
-                Person.id.not_in(paired),
+            rows = await s.execute(
+                select(Person.id, Person.display_name, Profile.field)
+                .join(Membership, Membership.person_id == Person.id)
+                .outerjoin(Profile, Profile.person_id == Person.id)
+                .where(
+                    Membership.programme_id == programme_id,
+                    Membership.role == Role.MENTEE,
+                    _waiting(programme_id),
+                )
+                .order_by(Membership.joined_at, Person.id)
             )
-            .order_by(Membership.joined_at, Person.id)
-        )
-        return [MemberCard(pid, name or "—", field) for pid, name, field in rows]
+            return [MemberCard(pid, name or "—", field) for pid, name, field in rows]
 
     async def suggestions(
         self, by_telegram_id: int, programme_id: int, mentee_id: int, *, limit: int = 3
@@ -885,7 +881,7 @@ class PairingService:
         self, s: AsyncSession, programme_id: int, mentee_id: int, *, limit: int = 3
     ) -> tuple[MemberCard, list[Suggestion]]:
         """Suggestions inside an open session; callers check who may see them."""
-        await self._check_role(s, programme_id, mentee_id, Role.MENTEE)
+        await self.check_role(s, programme_id, mentee_id, Role.MENTEE, active=True)
         programme = await s.get(Programme, programme_id)
         assert programme is not None
         weights = Weights.from_settings(ProgrammeSettings.from_json(programme.settings).weights)
@@ -918,14 +914,12 @@ class PairingService:
             return await self._proposal_in(s, programme_id)
 
     async def _proposal_in(self, s: AsyncSession, programme_id: int) -> BatchProposal:
-        waiting = {m.person_id for m in await self._waiting_in(s, programme_id)}
-        if not waiting:
+        mentees = await self._candidates(s, _waiting(programme_id))
+        if not mentees:
             return BatchProposal(programme_id, (), ())
         programme = await s.get(Programme, programme_id)
         assert programme is not None
         weights = Weights.from_settings(ProgrammeSettings.from_json(programme.settings).weights)
-        everyone = await self._members(s, programme_id, Role.MENTEE)
-        mentees = {pid: c for pid, c in everyone.items() if pid in waiting}
         mentors = await self._members(s, programme_id, Role.MENTOR)
         constraints = await self._constraints(s, programme_id)
         # Seconds of CPU for a large programme: off the event loop, so updates keep flowing.
@@ -1048,8 +1042,6 @@ class PairingService:
             NotCoordinator: when the caller does not coordinate this programme (nothing is
                 formed); checked again for every chunk of pairs.
         """
-        async with self._db.read() as s:
-            await require_coordinator(s, by_telegram_id, programme_id)
         formed, refused = await self._form_chunked(
             programme_id, [(a, b, None) for a, b in pairs], by_telegram_id=by_telegram_id
         )
@@ -1129,14 +1121,17 @@ class PairingService:
         constraints = await self._constraints(s, programme_id, mentee_id)
         return score(mentor_candidate, mentee_candidate, weights, constraints)
 
-    async def _check_role(
-        self, s: AsyncSession, programme_id: int, person_id: int, role: Role
+    async def check_role(
+        self, s: AsyncSession, programme_id: int, person_id: int, role: Role, *, active: bool
     ) -> None:
+        """Refuse (``not_members``) unless the person is a member of the programme in ``role``;
+        with ``active``, one whose membership a coordinator has not deactivated."""
         member = await s.scalar(
             select(Membership.id).where(
                 Membership.programme_id == programme_id,
                 Membership.person_id == person_id,
                 Membership.role == role,
+                *([Membership.deactivated_at.is_(None)] if active else []),
             )
         )
         if member is None:
@@ -1255,7 +1250,7 @@ class PairingService:
         """
         async with self._db.read() as s:
             await require_coordinator(s, by_telegram_id, programme_id)
-            await self._check_role(s, programme_id, mentee_id, Role.MENTEE)
+            await self.check_role(s, programme_id, mentee_id, Role.MENTEE, active=False)
             [mentee] = await self._cards(s, Person.id == mentee_id)
             excluded = select(PairingExclusion.mentor_id).where(
                 PairingExclusion.programme_id == programme_id,
@@ -1410,6 +1405,25 @@ class PairingService:
             .order_by(Person.id)
         )
         return [MemberCard(pid, name or "—", field) for pid, name, field in rows]
+
+
+def _waiting(programme_id: int) -> ColumnElement[bool]:
+    """People who wait for a mentor in the programme: active, onboarded mentees (membership
+    not deactivated) without an active pair there."""
+    mentees = select(Membership.person_id).where(
+        Membership.programme_id == programme_id,
+        Membership.role == Role.MENTEE,
+        Membership.deactivated_at.is_(None),
+    )
+    paired = select(Pairing.mentee_id).where(
+        Pairing.programme_id == programme_id, Pairing.status == PairingStatus.ACTIVE
+    )
+    return and_(
+        Person.id.in_(mentees),
+        Person.status == PersonStatus.ACTIVE,
+        Person.onboarded_at.is_not(None),
+        Person.id.not_in(paired),
+    )
 
 
 def _in_role(programme_id: int, role: Role) -> ColumnElement[bool]:

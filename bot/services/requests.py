@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
-from bot.i18n import Safe, t
+from bot.i18n import t
 from bot.services.outbox import enqueue_to
 from bot.services.pairing import (
     Buttons,
@@ -50,7 +50,7 @@ from bot.services.pairing import (
     Suggestion,
     acting_person_id,
     ask_buttons,
-    mentor_card,
+    mentor_cards,
     reason_text,
 )
 from bot.services.programmes import (
@@ -140,7 +140,11 @@ class RequestService:
         programmes = await s.scalars(
             select(Programme)
             .join(Membership, Membership.programme_id == Programme.id)
-            .where(Membership.person_id == person_id, Membership.role == Role.MENTEE)
+            .where(
+                Membership.person_id == person_id,
+                Membership.role == Role.MENTEE,
+                Membership.deactivated_at.is_(None),
+            )
             .order_by(Programme.id)
         )
         chosen = [
@@ -248,8 +252,11 @@ class RequestService:
                 raise PairingRefused(Refusal.HAS_MENTOR)
             if await self._pending_of(s, mentee_id) is not None:
                 raise PairingRefused(Refusal.PENDING)
-            if not await _mentors_in(s, programme_id, mentor_id):
-                raise PairingRefused(UNAVAILABLE)
+            pairing = self._pairing
+            try:
+                await pairing.check_role(s, programme_id, mentor_id, Role.MENTOR, active=True)
+            except PairingRefused:
+                raise PairingRefused(UNAVAILABLE) from None
             fit = await self._pairing.score_in(s, programme_id, mentor_id, mentee_id)
             if fit is None:
                 raise PairingRefused(UNAVAILABLE)
@@ -572,8 +579,7 @@ def offer_cards(
 
     Plain data, so that both a handler and an outbox message can carry them.
     """
-    lines = [mentor_card(lang, n, s) for n, s in enumerate(suggestions, start=1)]
-    cards = t(lang, "findmentor.cards", lines=Safe("\n\n".join(lines)))
+    cards = t(lang, "findmentor.cards", lines=mentor_cards(lang, suggestions))
     return cards, ask_buttons(lang, programme_id, suggestions)
 
 
@@ -583,19 +589,6 @@ def _reminder_at(created: datetime, settings: ProgrammeSettings) -> datetime:
     answer = timedelta(hours=settings.answer_hours)
     expiry = timedelta(hours=settings.request_expiry_hours)
     return created + (answer if answer < expiry else expiry / 2)
-
-
-async def _mentors_in(s: AsyncSession, programme_id: int, person_id: int) -> bool:
-    """Whether the person is an active (not deactivated) mentor of the programme."""
-    member = await s.scalar(
-        select(Membership.id).where(
-            Membership.programme_id == programme_id,
-            Membership.person_id == person_id,
-            Membership.role == Role.MENTOR,
-            Membership.deactivated_at.is_(None),
-        )
-    )
-    return member is not None
 
 
 def _answer_buttons(lang: str, request_id: int) -> Buttons:
