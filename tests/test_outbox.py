@@ -586,3 +586,23 @@ async def test_a_claim_and_a_batch_of_confirmations_are_one_statement_each(
 
     assert statements == ["UPDATE", "UPDATE"]
     assert sorted(d.id for d in claimed) == ids
+
+
+async def test_a_reply_that_arrives_while_its_send_is_being_recorded_finds_its_thread(
+    db: Database, clock: ManualClock, outbox: OutboxService
+) -> None:
+    row_id = await put(db, clock, 7, ref="q:42")
+    await put(db, clock, 8, ref="q:43")  # another chat mid-send makes nobody else wait
+    await outbox.claim_due(5)
+
+    # Telegram has confirmed message 500; its reply comes before the confirmation is written.
+    lookup = asyncio.create_task(outbox.ref_of(7, 500))
+    await asyncio.sleep(0.2)
+    assert not lookup.done()
+    await outbox.mark_sent(row_id, 500)
+    assert await asyncio.wait_for(lookup, 5) == "q:42"
+
+    # Nothing mid-send to that chat: an unknown message is answered at once.
+    assert await asyncio.wait_for(outbox.ref_of(7, 501, settle=60), 1) is None
+    # A send that never gets recorded is waited for only so long.
+    assert await outbox.ref_of(8, 600, settle=0.1) is None

@@ -36,6 +36,7 @@ Priorities: lower goes first. :data:`PRIORITY_INTERACTIVE` (0) for replies someo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -786,15 +787,39 @@ class OutboxService:
             row = await s.get(OutboxMessage, outbox_id)
             return None if row is None else _record(row)
 
-    async def ref_of(self, chat_id: int, telegram_message_id: int) -> str | None:
-        """What the message we sent as ``telegram_message_id`` to ``chat_id`` belongs to."""
-        async with self._db.read() as s:
-            return await s.scalar(
-                select(OutboxMessage.ref).where(
-                    OutboxMessage.chat_id == chat_id,
-                    OutboxMessage.telegram_message_id == telegram_message_id,
+    async def ref_of(
+        self, chat_id: int, telegram_message_id: int, *, settle: float = 3.0
+    ) -> str | None:
+        """What the message we sent as ``telegram_message_id`` to ``chat_id`` belongs to.
+
+        A send is recorded just after Telegram confirms it, so a reply can arrive while the
+        confirmation is still being written: as long as a message with a ref to this chat is
+        mid-send, it is waited for (at most ``settle`` seconds) rather than not found.
+        """
+        deadline = asyncio.get_running_loop().time() + settle
+        while True:
+            async with self._db.read() as s:
+                # Mid-send first: a send that is no longer SENDING here is already recorded.
+                sending = await s.scalar(
+                    select(OutboxMessage.id)
+                    .where(
+                        OutboxMessage.chat_id == chat_id,
+                        OutboxMessage.status == OutboxStatus.SENDING,
+                        OutboxMessage.ref.is_not(None),
+                    )
+                    .limit(1)
                 )
-            )
+                ref = await s.scalar(
+                    select(OutboxMessage.ref).where(
+                        OutboxMessage.chat_id == chat_id,
+                        OutboxMessage.telegram_message_id == telegram_message_id,
+                    )
+                )
+            if ref is not None or sending is None:
+                return ref
+            if asyncio.get_running_loop().time() >= deadline:
+                return None
+            await asyncio.sleep(0.05)
 
     async def stats(self) -> dict[OutboxStatus, int]:
         """How many rows are in each status (every status present, zero included)."""
