@@ -14,7 +14,13 @@ from sqlalchemy import func, select, update
 from bot.clock import ManualClock
 from bot.i18n import t
 from bot.services.matching import Reason
-from bot.services.pairing import PairingRefused, PairingService, PairView, Refusal
+from bot.services.pairing import (
+    PairingRefused,
+    PairingService,
+    PairView,
+    Refusal,
+    _PairFacts,
+)
 from bot.services.people import PeopleService
 from bot.services.profile import Step
 from bot.services.programmes import NotCoordinator, ProgrammeService
@@ -198,6 +204,70 @@ async def test_capacity_holds_when_a_batch_and_hand_pairing_race(world: World) -
         if isinstance(r, BaseException)
     )
     assert len(await world.pairing.pairs_of(10, as_role=Role.MENTOR)) == 2
+
+
+async def test_a_batch_checks_each_pair_against_the_ones_before_it(world: World) -> None:
+    """Rules are read once for a whole chunk: a mentee given twice gets the first mentor only,
+    and a mentor's places are counted down pair by pair."""
+    ids = world.ids
+    formed, skipped = await world.pairing.apply_batch(
+        COORDINATOR,
+        world.programme_id,
+        [(ids[10], ids[20]), (ids[11], ids[20]), (ids[10], ids[21]), (ids[10], ids[22])],
+    )
+    assert formed == 2
+    assert [(a.person_id, b.person_id, code) for a, b, code in skipped] == [
+        (ids[11], ids[20], Refusal.HAS_MENTOR),
+        (ids[10], ids[22], Refusal.NO_CAPACITY),
+    ]
+    pairs = await world.pairing.pairs_of(10, as_role=Role.MENTOR)
+    assert {p.mentee_id for p in pairs} == {ids[20], ids[21]}
+    assert await world.outbox_count() == 4  # two introductions for each pair formed, no more
+
+
+async def test_a_pair_formed_elsewhere_meanwhile_leaves_the_rest_of_the_batch_whole(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If another transaction pairs one of a chunk's mentees between the read of the rules and
+    the write (the unique index refuses the chunk), the chunk is formed again one pair at a
+    time: that mentee is refused, every other pair is formed and introduced once."""
+    ids = world.ids
+    await world.pair(11, 20)
+    before = await world.outbox_count()
+    load = _PairFacts.load
+    calls = 0
+
+    async def stale_once(*args: Any) -> _PairFacts:
+        nonlocal calls
+        calls += 1
+        facts = await load(*args)
+        if calls == 1:  # the read that missed the other transaction's pair
+            facts.paired_mentees.discard(ids[20])
+            facts.loads[ids[11]] -= 1
+        return facts
+
+    monkeypatch.setattr(_PairFacts, "load", stale_once)
+    formed, skipped = await world.pairing.apply_batch(
+        COORDINATOR,
+        world.programme_id,
+        [(ids[10], ids[21]), (ids[11], ids[20]), (ids[10], ids[22])],
+    )
+
+    assert calls == 4  # the chunk, then each of its three pairs on its own
+    assert formed == 2
+    assert [(a.person_id, b.person_id, code) for a, b, code in skipped] == [
+        (ids[11], ids[20], Refusal.HAS_MENTOR)
+    ]
+    async with world.db.read() as s:
+        active = set(
+            await s.execute(
+                select(Pairing.mentor_id, Pairing.mentee_id).where(
+                    Pairing.status == PairingStatus.ACTIVE
+                )
+            )
+        )
+    assert active == {(ids[11], ids[20]), (ids[10], ids[21]), (ids[10], ids[22])}
+    assert await world.outbox_count() == before + 4
 
 
 async def test_ending_tells_the_other_side_and_history_blocks_a_repeat(world: World) -> None:

@@ -41,9 +41,9 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, NotRequired, TypedDict, Unpack, cast
 
-from sqlalchemy import ColumnElement, Table, case, func, literal, select, update
+from sqlalchemy import ColumnElement, Table, case, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -295,36 +295,58 @@ def enqueue(
     return row
 
 
-def enqueue_to(
-    session: AsyncSession,
-    person: Person,
-    *,
-    kind: str,
-    payload: Mapping[str, Any],
-    dedupe_key: str,
-    now: datetime,
-    ref: str | None = None,
-    priority: int = PRIORITY_INTERACTIVE,
-) -> bool:
+class Message(TypedDict):
+    """A message to one person (:func:`enqueue_to`, :func:`row_to`); see :func:`enqueue`."""
+
+    kind: str
+    payload: Mapping[str, Any]
+    dedupe_key: str
+    now: datetime
+    ref: NotRequired[str | None]
+    priority: NotRequired[int]
+
+
+def enqueue_to(session: AsyncSession, person: Person, **message: Unpack[Message]) -> bool:
     """:func:`enqueue` for a person, unless they deleted their data (no chat to write to).
 
     Returns:
         True when a message was queued.
     """
+    row = row_to(person, **message)
+    if row is not None:
+        session.add(OutboxMessage(**row))
+    return row is not None
+
+
+def row_to(person: Person, **message: Unpack[Message]) -> dict[str, Any] | None:
+    """:func:`enqueue_to` as a row for :func:`enqueue_rows` (None: they deleted their data).
+
+    Raises:
+        InvalidPayload: when the payload does not describe one sendable message.
+    """
     if person.telegram_id is None:
-        return False
-    enqueue(
-        session,
+        return None
+    row = _row(
         chat_id=person.telegram_id,
         person_id=person.id,
-        kind=kind,
-        payload=payload,
-        dedupe_key=dedupe_key,
-        now=now,
-        ref=ref,
-        priority=priority,
+        kind=message["kind"],
+        payload=message["payload"],
+        priority=message.get("priority", PRIORITY_INTERACTIVE),
+        dedupe_key=message["dedupe_key"],
+        not_before=None,
+        now=message["now"],
     )
-    return True
+    return row | {"ref": message.get("ref")}
+
+
+async def enqueue_rows(session: AsyncSession, rows: Collection[dict[str, Any]]) -> None:
+    """Add many messages (:func:`row_to`) in the caller's transaction, in one statement.
+
+    The ORM inserts rows one at a time wherever it must learn their new ids and the database
+    cannot say which id went to which row (SQLite); these rows' ids are never needed.
+    """
+    if rows:
+        await session.execute(insert(OutboxMessage), list(rows))
 
 
 async def enqueue_once(
@@ -359,13 +381,13 @@ async def enqueue_once(
     )
     # ON CONFLICT DO NOTHING rather than catching IntegrityError: a failed INSERT would abort
     # the caller's whole PostgreSQL transaction, not just this notification.
-    insert = (
+    upsert = (
         postgresql.insert
         if session.get_bind().dialect.name == "postgresql"
         else sqlite.insert  # the only other backend (storage.database.normalise_url)
     )
     statement = (
-        insert(OutboxMessage)
+        upsert(OutboxMessage)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
         .returning(OutboxMessage.id)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -36,7 +37,7 @@ from bot.services.matching import (
     score,
     suggest,
 )
-from bot.services.outbox import enqueue_to
+from bot.services.outbox import enqueue_rows, enqueue_to, row_to
 from bot.services.profile import FIELDS
 from bot.services.programmes import (
     NotCoordinator,
@@ -226,11 +227,125 @@ async def _pair_view(s: AsyncSession, pairing: Pairing) -> PairView:
     )
 
 
+@dataclass(frozen=True)
+class NewPair:
+    """A pair to form (``PairingService.form_many_in``): who, why, and whether a coordinator
+    insists past an earlier pair of the same two."""
+
+    mentor_id: int
+    mentee_id: int
+    reasons: tuple[Reason, ...] = ()
+    score: float | None = None
+    insist: bool = False
+
+
+@dataclass
+class _PairFacts:
+    """Everything the pairing rules look at, for a set of pairs of one programme, read at once.
+
+    ``refusal`` is the rules themselves, in the order their refusals are reported; ``take``
+    records an accepted pair, so the next ones see the mentee paired and the place taken.
+    """
+
+    roles: set[tuple[int, Role]]
+    people: dict[int, Person]
+    profiles: dict[int, Profile]
+    paired_mentees: set[int]
+    loads: dict[int, int]  # active mentees per mentor, across programmes
+    history: Constraints  # exclusions and earlier pairs of these mentees
+
+    @classmethod
+    async def load(
+        cls, s: AsyncSession, programme_id: int, pairs: Sequence[NewPair]
+    ) -> _PairFacts:
+        mentor_ids = sorted({p.mentor_id for p in pairs})
+        mentee_ids = sorted({p.mentee_id for p in pairs})
+        everyone = sorted({*mentor_ids, *mentee_ids})
+        roles = await s.execute(
+            select(Membership.person_id, Membership.role).where(
+                Membership.programme_id == programme_id,
+                Membership.person_id.in_(everyone),
+                Membership.deactivated_at.is_(None),
+            )
+        )
+        people = await s.scalars(select(Person).where(Person.id.in_(everyone)))
+        # The mentors' rows are locked in one order, so two batches cannot deadlock.
+        profiles = list(
+            await s.scalars(
+                select(Profile)
+                .where(Profile.person_id.in_(mentor_ids))
+                .order_by(Profile.person_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+        profiles += await s.scalars(select(Profile).where(Profile.person_id.in_(mentee_ids)))
+        paired = await s.scalars(
+            select(Pairing.mentee_id).where(
+                Pairing.programme_id == programme_id,
+                Pairing.mentee_id.in_(mentee_ids),
+                Pairing.status == PairingStatus.ACTIVE,
+            )
+        )
+        loads = await s.execute(
+            select(Pairing.mentor_id, func.count())
+            .where(Pairing.mentor_id.in_(mentor_ids), Pairing.status == PairingStatus.ACTIVE)
+            .group_by(Pairing.mentor_id)
+        )
+        history = await _constraints(s, programme_id, mentee_ids)
+        return cls(
+            roles={(person_id, role) for person_id, role in roles},
+            people={person.id: person for person in people},
+            profiles={profile.person_id: profile for profile in profiles},
+            paired_mentees=set(paired),
+            loads={mentor_id: int(count) for mentor_id, count in loads},
+            history=history,
+        )
+
+    def refusal(self, pair: NewPair, today: date) -> Refusal | None:
+        """The first rule that forbids ``pair`` now, or None."""
+        mentor_id, mentee_id = pair.mentor_id, pair.mentee_id
+        if not {(mentor_id, Role.MENTOR), (mentee_id, Role.MENTEE)} <= self.roles:
+            return Refusal.NOT_MEMBERS
+        if PersonStatus.BLOCKED in (self.people[mentor_id].status, self.people[mentee_id].status):
+            return Refusal.UNREACHABLE
+        if mentee_id in self.paired_mentees:
+            return Refusal.HAS_MENTOR
+        mentor, mentee = self.profiles.get(mentor_id), self.profiles.get(mentee_id)
+        if mentor is not None and mentor.away_until is not None and mentor.away_until >= today:
+            return Refusal.AWAY
+        # The engine's hard rules hold on every path, a coordinator's hand-picked pair and a
+        # forged button included: no insisting past them.
+        broken = profile_rule(
+            (mentor.languages if mentor else None) or (),
+            (mentee.languages if mentee else None) or (),
+            mentor.stage if mentor else None,
+            mentee.stage if mentee else None,
+        )
+        if broken is not None:
+            return Refusal(broken)
+        capacity = (mentor.capacity if mentor else None) or 0
+        if self.loads.get(mentor_id, 0) >= capacity:
+            return Refusal.NO_CAPACITY
+        if (mentor_id, mentee_id) in self.history.excluded:
+            return Refusal.EXCLUDED
+        if (mentor_id, mentee_id) in self.history.previous and not pair.insist:
+            return Refusal.PAIRED_BEFORE
+        return None
+
+    def take(self, pair: NewPair) -> None:
+        """``pair`` is formed: its mentee is paired and its mentor has one place fewer."""
+        self.paired_mentees.add(pair.mentee_id)
+        self.loads[pair.mentor_id] = self.loads.get(pair.mentor_id, 0) + 1
+
+
 # Automatic batch programmes match their waiting mentees once a day; a run holds its programme
 # for a short lease, and forms its pairs a chunk per transaction (short write locks).
 BATCH_EVERY = timedelta(days=1)
 BATCH_LEASE = timedelta(minutes=10)
 BATCH_CHUNK = 200
+# Long loops over a whole programme give the event loop a turn this often.
+_YIELD_EVERY = 500
 
 # The two sides of a pair in ``_pairs_query``.
 _MENTOR = aliased(Person, name="mentor")
@@ -553,74 +668,106 @@ class PairingService:
         Raises:
             PairingRefused: when a rule forbids the pair.
         """
-        await self._check_members(s, programme_id, mentor_id, mentee_id)
-        mentor = await s.get(Person, mentor_id)
-        mentee = await s.get(Person, mentee_id)
-        assert mentor is not None and mentee is not None
-        if PersonStatus.BLOCKED in (mentor.status, mentee.status):
-            raise PairingRefused(Refusal.UNREACHABLE)
-        active = await s.scalar(
-            select(Pairing.id).where(
-                Pairing.programme_id == programme_id,
-                Pairing.mentee_id == mentee_id,
-                Pairing.status == PairingStatus.ACTIVE,
-            )
+        wanted = NewPair(mentor_id, mentee_id, reasons=reasons, score=score, insist=insist)
+        (outcome,) = await self.form_many_in(
+            s, programme_id, [wanted], origin=origin, created_by=created_by
         )
-        if active is not None:
-            raise PairingRefused(Refusal.HAS_MENTOR)
-        # Lock the mentor's profile row (PostgreSQL; SQLite has one writer anyway) so that two
-        # pairs formed at the same moment cannot both take the mentor's last place.
-        profile = await s.get(Profile, mentor_id, with_for_update=True)
-        capacity = profile.capacity if profile is not None and profile.capacity else 0
-        away_until = profile.away_until if profile is not None else None
-        if away_until is not None and away_until >= self._clock.now().date():
-            raise PairingRefused(Refusal.AWAY)
-        # The engine's hard rules hold on every path, a coordinator's hand-picked pair and a
-        # forged button included: no insisting past them.
-        mentee_profile = await s.get(Profile, mentee_id)
-        broken = profile_rule(
-            (profile.languages if profile else None) or (),
-            (mentee_profile.languages if mentee_profile else None) or (),
-            profile.stage if profile else None,
-            mentee_profile.stage if mentee_profile else None,
-        )
-        if broken is not None:
-            raise PairingRefused(Refusal(broken))
-        if await self._load(s, mentor_id) >= capacity:
-            raise PairingRefused(Refusal.NO_CAPACITY)
-        excluded = await s.get(PairingExclusion, (programme_id, mentor_id, mentee_id))
-        if excluded is not None:
-            raise PairingRefused(Refusal.EXCLUDED)
-        before = await s.scalar(
-            select(Pairing.id).where(
-                Pairing.mentor_id == mentor_id,
-                Pairing.mentee_id == mentee_id,
-                Pairing.status == PairingStatus.ENDED,
-            )
-        )
-        if before is not None and not insist:
-            raise PairingRefused(Refusal.PAIRED_BEFORE)
+        if isinstance(outcome, Refusal):
+            raise PairingRefused(outcome)
+        return outcome
+
+    async def form_many_in(
+        self,
+        s: AsyncSession,
+        programme_id: int,
+        wanted: Sequence[NewPair],
+        *,
+        origin: PairingOrigin,
+        created_by: int | None,
+    ) -> list[Pairing | Refusal]:
+        """Form pairs of one programme inside an open write session, in order, each checked
+        against every rule as the earlier ones left things (a mentee given twice gets the
+        first mentor; a mentor's places are counted down), each introduced to both sides.
+
+        The rules are checked on facts read for all the pairs at once (``_PairFacts``: a
+        handful of statements whatever their number), the mentors' profile rows locked
+        (PostgreSQL; SQLite has one writer anyway) so that no concurrent pairing takes the
+        same place; the pairs are then written together. Should another transaction pair one
+        of these mentees meanwhile (the unique index on active mentees), nothing of this
+        attempt is kept and the pairs are formed one at a time instead.
+
+        Returns:
+            For each pair in order, the new ``Pairing`` or the ``Refusal`` that forbade it.
+        """
+        if not wanted:
+            return []
         now = self._clock.now()
-        pairing = Pairing(
-            programme_id=programme_id,
-            mentor_id=mentor_id,
-            mentee_id=mentee_id,
-            status=PairingStatus.ACTIVE,
-            origin=origin,
-            score=score,
-            reasons=_reasons_json(reasons),
-            created_by=created_by,
-            started_at=now,
-        )
-        s.add(pairing)
+        facts = await _PairFacts.load(s, programme_id, wanted)
+        outcomes: list[Refusal | None] = []
+        for pair in wanted:
+            refusal = facts.refusal(pair, now.date())
+            if refusal is None:
+                facts.take(pair)
+            outcomes.append(refusal)
+        taken = [pair for pair, outcome in zip(wanted, outcomes, strict=True) if outcome is None]
+        if not taken:  # every one refused
+            return [refusal for refusal in outcomes if refusal is not None]
+        rows = [
+            {
+                "programme_id": programme_id,
+                "mentor_id": pair.mentor_id,
+                "mentee_id": pair.mentee_id,
+                "status": PairingStatus.ACTIVE,
+                "origin": origin,
+                "score": pair.score,
+                "reasons": _reasons_json(pair.reasons),
+                "created_by": created_by,
+                "started_at": now,
+            }
+            for pair in taken
+        ]
         try:
             async with s.begin_nested():
-                await s.flush()
+                # One statement for all of them; the ORM would insert one row at a time on
+                # SQLite to learn each id. The ids are read back below instead.
+                await s.execute(insert(Pairing), rows)
         except IntegrityError:
-            # The unique index caught a concurrent pairing of the same mentee.
-            raise PairingRefused(Refusal.HAS_MENTOR) from None
-        await self._introduce(s, pairing, mentor, mentee)
-        return pairing
+            # The unique index caught a concurrent pairing of one of these mentees.
+            if len(wanted) == 1:
+                return [Refusal.HAS_MENTOR]
+            return [
+                outcome
+                for pair in wanted
+                for outcome in await self.form_many_in(
+                    s, programme_id, [pair], origin=origin, created_by=created_by
+                )
+            ]
+        # A mentee has one active pair per programme (the unique index): these are the new ones.
+        new = {
+            pairing.mentee_id: pairing
+            for pairing in await s.scalars(
+                select(Pairing).where(
+                    Pairing.programme_id == programme_id,
+                    Pairing.mentee_id.in_([pair.mentee_id for pair in taken]),
+                    Pairing.status == PairingStatus.ACTIVE,
+                )
+            )
+        }
+        programme = await s.get(Programme, programme_id)
+        assert programme is not None
+        settings = ProgrammeSettings.from_json(programme.settings)
+        intros = []
+        for n, pair in enumerate(taken, 1):
+            pairing = new[pair.mentee_id]
+            mentor, mentee = facts.people[pair.mentor_id], facts.people[pair.mentee_id]
+            intros += _introductions(pairing, mentor, mentee, facts.profiles, settings)
+            if n % 50 == 0:
+                await asyncio.sleep(0)  # a big batch renders for a while: let updates through
+        await enqueue_rows(s, intros)
+        return [
+            outcome or new[pair.mentee_id] for pair, outcome in zip(wanted, outcomes, strict=True)
+        ]
+        return outcomes
 
     async def _check_members(
         self, s: AsyncSession, programme_id: int, mentor_id: int, mentee_id: int
@@ -636,57 +783,6 @@ class PairingService:
         )
         if (mentor_id, Role.MENTOR) not in roles or (mentee_id, Role.MENTEE) not in roles:
             raise PairingRefused(Refusal.NOT_MEMBERS)
-
-    async def _load(self, s: AsyncSession, mentor_id: int) -> int:
-        """How many mentees this mentor has now, across all programmes."""
-        count = await s.scalar(
-            select(func.count())
-            .select_from(Pairing)
-            .where(Pairing.mentor_id == mentor_id, Pairing.status == PairingStatus.ACTIVE)
-        )
-        return int(count or 0)
-
-    async def _introduce(
-        self, s: AsyncSession, pairing: Pairing, mentor: Person, mentee: Person
-    ) -> None:
-        """Queue each side's introduction, in their own language: who the other is (their
-        card, never a username or phone number), why these two, how questions travel and what
-        to expect from the programme."""
-        programme = await s.get(Programme, pairing.programme_id)
-        assert programme is not None
-        settings = ProgrammeSettings.from_json(programme.settings)
-        stored = _reasons_from_json(pairing.reasons)
-        for me, other, side in ((mentee, mentor, "mentee"), (mentor, mentee, "mentor")):
-            lang, name = me.language, other.display_name or "—"
-            profile = await s.get(Profile, other.id)
-            lines = [t(lang, f"pair.intro.{side}", name=name)]
-            if profile is not None:
-                facts = facts_line(lang, profile.field, profile.stage, profile.languages)
-                if facts:
-                    lines.append(t(lang, "pair.intro.facts", facts=facts))
-                if bio := short_bio(profile.bio):
-                    lines.append(t(lang, "pair.intro.bio", bio=bio))
-            if why := reason_text(lang, stored):
-                lines.append(t(lang, "pair.intro.reasons", reasons=why))
-            lines.append(t(lang, f"pair.intro.ask.{side}", name=name, reply=t(lang, "qa.reply")))
-            cadence = t(lang, f"pair.intro.cadence.{settings.checkin_cadence}")
-            lines.append(
-                t(
-                    lang,
-                    f"pair.intro.expect.{side}",
-                    name=name,
-                    hours=settings.answer_hours,
-                    cadence=cadence,
-                )
-            )
-            enqueue_to(
-                s,
-                me,
-                kind="pair_intro",
-                payload={"text": "\n".join(lines)},
-                dedupe_key=f"pair_intro:{pairing.id}:{me.id}",
-                now=pairing.started_at,
-            )
 
     async def end(
         self, by_telegram_id: int, pairing_id: int, *, reason: str, rating: int | None
@@ -887,7 +983,7 @@ class PairingService:
         weights = Weights.from_settings(ProgrammeSettings.from_json(programme.settings).weights)
         mentee, mentee_card = await self._candidate(s, mentee_id)
         mentors = list((await self._members(s, programme_id, Role.MENTOR)).values())
-        constraints = await self._constraints(s, programme_id, mentee_id)
+        constraints = await _constraints(s, programme_id, {mentee_id})
         best = suggest(mentee, [c for c, _ in mentors], weights, constraints, limit=limit)
         found = {card.person_id: (candidate, card) for candidate, card in mentors}
         rows = await s.execute(
@@ -921,7 +1017,7 @@ class PairingService:
         assert programme is not None
         weights = Weights.from_settings(ProgrammeSettings.from_json(programme.settings).weights)
         mentors = await self._members(s, programme_id, Role.MENTOR)
-        constraints = await self._constraints(s, programme_id)
+        constraints = await _constraints(s, programme_id)
         # Seconds of CPU for a large programme: off the event loop, so updates keep flowing.
         result = await asyncio.to_thread(
             match_batch,
@@ -1078,48 +1174,62 @@ class PairingService:
         """
         formed, refused = 0, []
         for start in range(0, len(pairs), BATCH_CHUNK):
+            chunk = pairs[start : start + BATCH_CHUNK]
             async with self._db.session() as s:
                 created_by = (
                     None
                     if by_telegram_id is None
                     else await require_coordinator(s, by_telegram_id, programme_id)
                 )
-                for mentor_id, mentee_id, fit in pairs[start : start + BATCH_CHUNK]:
-                    try:
-                        async with s.begin_nested():
-                            fit = fit or await self.score_in(s, programme_id, mentor_id, mentee_id)
-                            await self.form_in(
-                                s,
-                                programme_id,
-                                mentor_id,
-                                mentee_id,
-                                origin=PairingOrigin.BATCH,
-                                created_by=created_by,
-                                insist=False,
-                                reasons=fit.reasons if fit else (),
-                                score=fit.value if fit else None,
-                            )
+                unscored = [(a, b) for a, b, fit in chunk if fit is None]
+                fits = await self.scores_in(s, programme_id, unscored) if unscored else {}
+                wanted = []
+                for mentor_id, mentee_id, given in chunk:
+                    fit = given or fits.get((mentor_id, mentee_id))
+                    wanted.append(
+                        NewPair(
+                            mentor_id,
+                            mentee_id,
+                            reasons=fit.reasons if fit else (),
+                            score=fit.value if fit else None,
+                        )
+                    )
+                outcomes = await self.form_many_in(
+                    s, programme_id, wanted, origin=PairingOrigin.BATCH, created_by=created_by
+                )
+                for pair, outcome in zip(wanted, outcomes, strict=True):
+                    if isinstance(outcome, Refusal):
+                        refused.append((pair.mentor_id, pair.mentee_id, outcome.value))
+                    else:
                         formed += 1
-                    except PairingRefused as refusal:
-                        refused.append((mentor_id, mentee_id, refusal.reason))
         return formed, refused
 
     async def score_in(
         self, s: AsyncSession, programme_id: int, mentor_id: int, mentee_id: int
     ) -> Score | None:
         """The engine's score for one pair (None when a hard rule forbids it)."""
+        fits = await self.scores_in(s, programme_id, [(mentor_id, mentee_id)])
+        return fits.get((mentor_id, mentee_id))
+
+    async def scores_in(
+        self, s: AsyncSession, programme_id: int, pairs: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], Score]:
+        """The engine's score for each ``(mentor_id, mentee_id)`` a hard rule allows; the
+        profiles, places and history read once for all of them."""
         programme = await s.get(Programme, programme_id)
-        mentor = await s.get(Person, mentor_id)
-        mentee = await s.get(Person, mentee_id)
-        if programme is None or mentor is None or mentee is None:
-            return None
+        if programme is None:
+            return {}
         weights = Weights.from_settings(ProgrammeSettings.from_json(programme.settings).weights)
-        (mentor_candidate, _), (mentee_candidate, _) = (
-            await self._candidate(s, mentor_id),
-            await self._candidate(s, mentee_id),
-        )
-        constraints = await self._constraints(s, programme_id, mentee_id)
-        return score(mentor_candidate, mentee_candidate, weights, constraints)
+        ids = {person_id for pair in pairs for person_id in pair}
+        found = await self._candidates(s, Person.id.in_(ids))
+        constraints = await _constraints(s, programme_id, {b for _, b in pairs})
+        fits = {}
+        for mentor_id, mentee_id in pairs:
+            if mentor_id in found and mentee_id in found:
+                fit = score(found[mentor_id][0], found[mentee_id][0], weights, constraints)
+                if fit is not None:
+                    fits[mentor_id, mentee_id] = fit
+        return fits
 
     async def check_role(
         self, s: AsyncSession, programme_id: int, person_id: int, role: Role, *, active: bool
@@ -1154,15 +1264,13 @@ class PairingService:
     async def _candidates(
         self, s: AsyncSession, which: ColumnElement[bool]
     ) -> dict[int, tuple[Candidate, MemberCard]]:
-        """Engine candidates for the people matching ``which``: two queries, whatever the size."""
+        """Engine candidates for the people matching ``which``: two queries, whatever the size.
+
+        Plain columns rather than ORM objects (far less work for a big programme), converted
+        ``_YIELD_EVERY`` rows at a time with a turn for the event loop in between: updates keep
+        flowing meanwhile.
+        """
         now = self._clock.now()
-        rows = (
-            await s.execute(
-                select(Person, Profile)
-                .outerjoin(Profile, Profile.person_id == Person.id)
-                .where(which)
-            )
-        ).all()
         loads: dict[int, int] = {
             mentor_id: int(count)
             for mentor_id, count in await s.execute(
@@ -1172,60 +1280,33 @@ class PairingService:
                 .group_by(Pairing.mentor_id)
             )
         }
+        # Core, not ORM, execution: the ORM converts every row before returning (over 100 ms
+        # of a blocked event loop for a programme of 5,000); Core converts them as read.
+        connection = await s.connection()
+        rows = await connection.execute(
+            select(
+                Person.id,
+                Person.display_name,
+                Person.timezone,
+                Person.status,
+                Profile.field,
+                Profile.stage,
+                Profile.interests,
+                Profile.languages,
+                Profile.capacity,
+                Profile.away_until,
+            )
+            .outerjoin(Profile, Profile.person_id == Person.id)
+            .where(which)
+        )
+        # A programme has many people and few zones: each zone's offset is worked out once.
+        offset = functools.cache(functools.partial(utc_offset_hours, now=now))
         found = {}
-        for person, profile in rows:
-            capacity = (profile.capacity or 0) if profile is not None else 0
-            away_until = profile.away_until if profile is not None else None
-            candidate = Candidate(
-                person_id=person.id,
-                field=profile.field if profile else None,
-                stage=profile.stage if profile else None,
-                interests=frozenset(profile.interests if profile else ()),
-                languages=frozenset(profile.languages if profile else ()),
-                utc_offset_hours=(
-                    utc_offset_hours(person.timezone, now) if person.timezone else 0.0
-                ),
-                capacity_left=max(capacity - loads.get(person.id, 0), 0),
-                available=person.status == PersonStatus.ACTIVE
-                and (away_until is None or away_until < now.date()),
-            )
-            found[person.id] = (
-                candidate,
-                MemberCard(person.id, person.display_name or "—", candidate.field),
-            )
+        for partition in rows.partitions(_YIELD_EVERY):
+            for row in partition:
+                found[row.id] = _candidate_of(row, loads, offset, now)
+            await asyncio.sleep(0)
         return found
-
-    async def _constraints(
-        self, s: AsyncSession, programme_id: int, mentee_id: int | None = None
-    ) -> Constraints:
-        """Exclusions and earlier pairs, read only for the mentees concerned.
-
-        History counts across programmes (the same two people are never re-paired), but only
-        for this programme's mentees — or the one mentee being matched — so the read does not
-        grow with every pair that ever existed anywhere.
-        """
-        mentees = (
-            select(Membership.person_id).where(
-                Membership.programme_id == programme_id, Membership.role == Role.MENTEE
-            )
-            if mentee_id is None
-            else select(literal(mentee_id))
-        )
-        excluded = await s.execute(
-            select(PairingExclusion.mentor_id, PairingExclusion.mentee_id).where(
-                PairingExclusion.programme_id == programme_id,
-                PairingExclusion.mentee_id.in_(mentees),
-            )
-        )
-        previous = await s.execute(
-            select(Pairing.mentor_id, Pairing.mentee_id).where(
-                Pairing.status == PairingStatus.ENDED, Pairing.mentee_id.in_(mentees)
-            )
-        )
-        return Constraints(
-            excluded=frozenset((a, b) for a, b in excluded),
-            previous=frozenset((a, b) for a, b in previous),
-        )
 
     # -- exclusions -------------------------------------------------------------------------
 
@@ -1433,3 +1514,101 @@ def _in_role(programme_id: int, role: Role) -> ColumnElement[bool]:
             Membership.programme_id == programme_id, Membership.role == role
         )
     )
+
+
+async def _constraints(
+    s: AsyncSession, programme_id: int, mentee_ids: Collection[int] | None = None
+) -> Constraints:
+    """Exclusions and earlier pairs, read only for the mentees concerned.
+
+    History counts across programmes (the same two people are never re-paired), but only for
+    this programme's mentees — or the ``mentee_ids`` being matched — so the read does not grow
+    with every pair that ever existed anywhere.
+    """
+    mentees: Collection[int] | Select[tuple[int]] = (
+        select(Membership.person_id).where(
+            Membership.programme_id == programme_id, Membership.role == Role.MENTEE
+        )
+        if mentee_ids is None
+        else sorted(mentee_ids)
+    )
+    excluded = await s.execute(
+        select(PairingExclusion.mentor_id, PairingExclusion.mentee_id).where(
+            PairingExclusion.programme_id == programme_id,
+            PairingExclusion.mentee_id.in_(mentees),
+        )
+    )
+    previous = await s.execute(
+        select(Pairing.mentor_id, Pairing.mentee_id).where(
+            Pairing.status == PairingStatus.ENDED, Pairing.mentee_id.in_(mentees)
+        )
+    )
+    return Constraints(
+        excluded=frozenset((a, b) for a, b in excluded),
+        previous=frozenset((a, b) for a, b in previous),
+    )
+
+
+def _introductions(
+    pairing: Pairing,
+    mentor: Person,
+    mentee: Person,
+    profiles: Mapping[int, Profile],
+    settings: ProgrammeSettings,
+) -> list[dict[str, Any]]:
+    """Each side's introduction as an outbox row, in their own language: who the other is (their
+    card, never a username or phone number), why these two, how questions travel and what
+    to expect from the programme."""
+    stored = _reasons_from_json(pairing.reasons)
+    rows = []
+    for me, other, side in ((mentee, mentor, "mentee"), (mentor, mentee, "mentor")):
+        lang, name = me.language, other.display_name or "—"
+        profile = profiles.get(other.id)
+        lines = [t(lang, f"pair.intro.{side}", name=name)]
+        if profile is not None:
+            facts = facts_line(lang, profile.field, profile.stage, profile.languages)
+            if facts:
+                lines.append(t(lang, "pair.intro.facts", facts=facts))
+            if bio := short_bio(profile.bio):
+                lines.append(t(lang, "pair.intro.bio", bio=bio))
+        if why := reason_text(lang, stored):
+            lines.append(t(lang, "pair.intro.reasons", reasons=why))
+        lines.append(t(lang, f"pair.intro.ask.{side}", name=name, reply=t(lang, "qa.reply")))
+        cadence = t(lang, f"pair.intro.cadence.{settings.checkin_cadence}")
+        lines.append(
+            t(
+                lang,
+                f"pair.intro.expect.{side}",
+                name=name,
+                hours=settings.answer_hours,
+                cadence=cadence,
+            )
+        )
+        row = row_to(
+            me,
+            kind="pair_intro",
+            payload={"text": "\n".join(lines)},
+            dedupe_key=f"pair_intro:{pairing.id}:{me.id}",
+            now=pairing.started_at,
+        )
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _candidate_of(
+    row: Row[Any], loads: Mapping[int, int], offset: Callable[[str], float], now: datetime
+) -> tuple[Candidate, MemberCard]:
+    """A person's engine candidate and card from their ``_candidates`` row."""
+    candidate = Candidate(
+        person_id=row.id,
+        field=row.field,
+        stage=row.stage,
+        interests=frozenset(row.interests or ()),
+        languages=frozenset(row.languages or ()),
+        utc_offset_hours=offset(row.timezone) if row.timezone else 0.0,
+        capacity_left=max((row.capacity or 0) - loads.get(row.id, 0), 0),
+        available=row.status == PersonStatus.ACTIVE
+        and (row.away_until is None or row.away_until < now.date()),
+    )
+    return candidate, MemberCard(row.id, row.display_name or "—", row.field)
