@@ -13,12 +13,13 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench import broadcast, checkins, load, matching, relay, soak, updates
+from bench import broadcast, checkins, load, matching, pairing, relay, soak, updates
 
 Result = dict[str, object]
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, list[Result]]]] = {
     "updates": updates.run,
     "matching": matching.run,
+    "pairing": pairing.run,
     "relay": relay.run,
     "checkins": checkins.run,
     "broadcast": broadcast.run,

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from bench.databases import backend, databases
+from bench.report import result
 from bot.clock import ManualClock
 from bot.services.checkins import CheckinService
 from storage.database import Database
@@ -152,13 +153,7 @@ async def _measure(db: Database, clock: ManualClock) -> dict[str, float]:
 
 
 def _result(name: str, value: float, unit: str, baseline: float) -> dict[str, object]:
-    return {
-        "bench": name,
-        "value": round(value, 2),
-        "unit": unit,
-        "baseline": round(baseline, 2),
-        "ratio": round(value / baseline, 3) if baseline else None,
-    }
+    return result(name, value, unit, baseline, digits=2)
 
 
 async def run(args: argparse.Namespace) -> list[dict[str, object]]:
