@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.clock import ManualClock
-from bot.i18n import t
+from bot.i18n import has, t
 from bot.services.matching import Reason
 from bot.services.pairing import (
     PairingRefused,
@@ -163,6 +163,23 @@ async def test_deactivated_members_are_neither_offered_nor_paired(world: World) 
     await _refused(world.pair(11, 20), Refusal.NOT_MEMBERS)
     await _refused(world.pair(10, 24), Refusal.NOT_MEMBERS)
     assert await world.outbox_count() == 0
+
+
+async def test_a_member_in_both_roles_is_never_their_own_mentor(world: World) -> None:
+    """Peer mentoring: a senior trainee may mentor and be mentored in one programme."""
+    async with world.db.session() as s:
+        s.add(
+            Membership(
+                person_id=world.ids[10],
+                programme_id=world.programme_id,
+                role=Role.MENTEE,
+                joined_at=world.clock.now(),
+            )
+        )
+    before = await world.outbox_count()
+    await _refused(world.pair(10, 10), Refusal.SAME_PERSON)
+    assert all(has(f"pair.refused.{code}") for code in Refusal)  # each is explained
+    assert await world.outbox_count() == before
 
 
 async def test_only_this_programmes_coordinators_may_pair(world: World) -> None:

@@ -281,6 +281,7 @@ MESSAGES: dict[str, str] = {
     "pair.refused.stage_rule": (
         "This mentor is not senior enough for this mentee (peer-mentoring rule)."
     ),
+    "pair.refused.same_person": "Nobody can be their own mentor.",
     "cmd.pair": "Pair a mentee with a mentor (coordinators)",
     # -- ending pairs --
     "endpair.pick": "Which pair do you want to end?",

@@ -307,6 +307,7 @@ MESSAGES: dict[str, str] = {
         "Este/a mentor/a no tiene la antigüedad necesaria para este/a mentorado/a "
         "(regla de mentoría entre pares)."
     ),
+    "pair.refused.same_person": "Nadie puede ser su propio/a mentor/a.",
     "cmd.pair": "Emparejar mentorado/a y mentor/a (coordinación)",
     # -- ending pairs --
     "endpair.pick": "¿Qué pareja quieres terminar?",

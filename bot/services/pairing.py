@@ -88,6 +88,7 @@ class Refusal(enum.StrEnum):
     PENDING = "pending"
     NO_COMMON_LANGUAGE = "no_common_language"
     STAGE_RULE = "stage_rule"
+    SAME_PERSON = "same_person"
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,8 @@ class _PairFacts:
         mentor_id, mentee_id = pair.mentor_id, pair.mentee_id
         if not {(mentor_id, Role.MENTOR), (mentee_id, Role.MENTEE)} <= self.roles:
             return Refusal.NOT_MEMBERS
+        if mentor_id == mentee_id:  # a peer mentor who is also a mentee here
+            return Refusal.SAME_PERSON
         if PersonStatus.BLOCKED in (self.people[mentor_id].status, self.people[mentee_id].status):
             return Refusal.UNREACHABLE
         if mentee_id in self.paired_mentees:
