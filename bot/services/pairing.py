@@ -228,6 +228,24 @@ async def _pair_view(s: AsyncSession, pairing: Pairing) -> PairView:
     )
 
 
+async def _active_roles(
+    s: AsyncSession, programme_id: int, person_ids: Collection[int]
+) -> set[tuple[int, Role]]:
+    """``(person_id, role)`` of these people's active memberships of the programme."""
+    rows = await s.execute(
+        select(Membership.person_id, Membership.role).where(
+            Membership.programme_id == programme_id,
+            Membership.person_id.in_(person_ids),
+            Membership.deactivated_at.is_(None),
+        )
+    )
+    return {(person_id, role) for person_id, role in rows}
+
+
+def _members_in_roles(roles: set[tuple[int, Role]], mentor_id: int, mentee_id: int) -> bool:
+    return {(mentor_id, Role.MENTOR), (mentee_id, Role.MENTEE)} <= roles
+
+
 @dataclass(frozen=True)
 class NewPair:
     """A pair to form (``PairingService.form_many_in``): who, why, and whether a coordinator
@@ -262,13 +280,7 @@ class _PairFacts:
         mentor_ids = sorted({p.mentor_id for p in pairs})
         mentee_ids = sorted({p.mentee_id for p in pairs})
         everyone = sorted({*mentor_ids, *mentee_ids})
-        roles = await s.execute(
-            select(Membership.person_id, Membership.role).where(
-                Membership.programme_id == programme_id,
-                Membership.person_id.in_(everyone),
-                Membership.deactivated_at.is_(None),
-            )
-        )
+        roles = await _active_roles(s, programme_id, everyone)
         people = await s.scalars(select(Person).where(Person.id.in_(everyone)))
         # The mentors' rows are locked in one order, so two batches cannot deadlock.
         profiles = list(
@@ -295,7 +307,7 @@ class _PairFacts:
         )
         history = await _constraints(s, programme_id, mentee_ids)
         return cls(
-            roles={(person_id, role) for person_id, role in roles},
+            roles=roles,
             people={person.id: person for person in people},
             profiles={profile.person_id: profile for profile in profiles},
             paired_mentees=set(paired),
@@ -306,7 +318,7 @@ class _PairFacts:
     def refusal(self, pair: NewPair, today: date) -> Refusal | None:
         """The first rule that forbids ``pair`` now, or None."""
         mentor_id, mentee_id = pair.mentor_id, pair.mentee_id
-        if not {(mentor_id, Role.MENTOR), (mentee_id, Role.MENTEE)} <= self.roles:
+        if not _members_in_roles(self.roles, mentor_id, mentee_id):
             return Refusal.NOT_MEMBERS
         if mentor_id == mentee_id:  # a peer mentor who is also a mentee here
             return Refusal.SAME_PERSON
@@ -775,16 +787,8 @@ class PairingService:
     async def _check_members(
         self, s: AsyncSession, programme_id: int, mentor_id: int, mentee_id: int
     ) -> None:
-        roles = set(
-            await s.execute(
-                select(Membership.person_id, Membership.role).where(
-                    Membership.programme_id == programme_id,
-                    Membership.person_id.in_((mentor_id, mentee_id)),
-                    Membership.deactivated_at.is_(None),
-                )
-            )
-        )
-        if (mentor_id, Role.MENTOR) not in roles or (mentee_id, Role.MENTEE) not in roles:
+        roles = await _active_roles(s, programme_id, (mentor_id, mentee_id))
+        if not _members_in_roles(roles, mentor_id, mentee_id):
             raise PairingRefused(Refusal.NOT_MEMBERS)
 
     async def end(
@@ -1285,6 +1289,7 @@ class PairingService:
         }
         # Core, not ORM, execution: the ORM converts every row before returning (over 100 ms
         # of a blocked event loop for a programme of 5,000); Core converts them as read.
+        await s.flush()  # Core reads skip the ORM's autoflush: this one must see pending changes
         connection = await s.connection()
         rows = await connection.execute(
             select(
