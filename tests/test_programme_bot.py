@@ -11,7 +11,8 @@ import pytest
 
 from bot.i18n import t
 from bot.services.profile import Step
-from storage.models import Role
+from storage.database import Database
+from storage.models import Membership, Role
 from tests.fake_telegram import FakeUser
 from tests.fake_telegram.validation import render_text
 from tests.harness import BotHarness
@@ -224,6 +225,30 @@ async def test_forged_pairing_buttons_are_refused(bot: BotHarness) -> None:
     )
     assert wrong_role.text == t("en", "pair.refused.not_members")
     assert await bot.services.pairing.pairs_of(101, as_role=Role.MENTEE) == []
+
+
+async def test_a_peer_mentor_who_is_also_a_mentee_is_never_their_own_mentor(
+    bot: BotHarness, db: Database
+) -> None:
+    m = await _members(bot)
+    async with db.session() as s:  # Bruno, a senior trainee, is mentored here too
+        s.add(
+            Membership(
+                person_id=m.mentor_id,
+                programme_id=m.programme_id,
+                role=Role.MENTEE,
+                joined_at=bot.services.clock.now(),
+            )
+        )
+    carla = bot.fake.user(COORDINATOR, "Carla")
+    await carla.send("/help")
+    await carla.receive()
+    itself = await carla.press_data(
+        f"pc:{m.programme_id}:{m.mentor_id}:{m.mentor_id}", message=carla.inbox[-1]
+    )
+    assert itself.show_alert and itself.text == t("en", "pair.refused.same_person")
+    assert await bot.services.pairing.pairs_of(102, as_role=Role.MENTOR) == []
+    await m.bruno.nothing_more()
 
 
 async def _paired(bot: BotHarness) -> tuple[FakeUser, FakeUser]:
